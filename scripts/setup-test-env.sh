@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Installs the system packages the tests drive for real (an OCI registry, buildah),
+# when they are missing and we run as root; otherwise says what to install.
+set -euo pipefail
+need=()
+command -v docker-registry >/dev/null 2>&1 || [ -x /usr/bin/docker-registry ] || need+=(docker-registry)
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "installing: ${need[*]}" >&2
+    apt-get update -qq >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >&2
+  else
+    echo "missing: ${need[*]} (install with: sudo apt-get install ${need[*]})" >&2
+  fi
+fi

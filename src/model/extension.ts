@@ -1,0 +1,102 @@
+// The native model every input kind is translated into. Plain readonly data.
+
+export type IstioPhase = 'AUTHN' | 'AUTHZ' | 'STATS' | 'UNSPECIFIED_PHASE';
+export type MaistraPhase = 'PreAuthN' | 'PostAuthN' | 'PreAuthZ' | 'PostAuthZ' | 'PreStats' | 'PostStats';
+export type Phase = IstioPhase | MaistraPhase;
+export type OutputKind = 'WasmPlugin' | 'TrafficExtension' | 'EnvoyFilter';
+
+export interface LabelSelectorRequirement {
+  readonly key: string;
+  readonly operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
+  readonly values?: readonly string[];
+}
+
+export interface LabelSelector {
+  readonly matchLabels?: Readonly<Record<string, string>>;
+  readonly matchExpressions?: readonly LabelSelectorRequirement[];
+}
+
+export interface TargetRef {
+  readonly group?: string;
+  readonly kind: string;
+  readonly name: string;
+  readonly namespace?: string;
+}
+
+export interface TrafficMatch {
+  readonly mode?: 'UNDEFINED' | 'CLIENT' | 'SERVER' | 'CLIENT_AND_SERVER';
+  readonly ports?: readonly { readonly number: number }[];
+}
+
+export interface EnvVar {
+  readonly name: string;
+  readonly valueFrom?: 'INLINE' | 'HOST';
+  readonly value?: string;
+}
+
+/** Plugin configuration: any JSON value, or a string that is not JSON (design §6.9). */
+export type PluginConfig = { readonly json: unknown } | { readonly raw: string };
+
+export interface Scope {
+  readonly namespaces?: readonly string[];
+  readonly namespaceSelector?: LabelSelector;
+  readonly tenants?: readonly string[];
+  readonly exclude?: readonly string[];
+}
+
+/** Fields an override may replace; a field given replaces the whole field (design §6.5). */
+export interface ExtensionFields {
+  readonly image?: string;
+  readonly sha256?: string;
+  readonly pluginName?: string;
+  readonly phase?: Phase;
+  readonly priority?: number;
+  readonly config?: PluginConfig;
+  readonly selector?: { readonly matchLabels?: Readonly<Record<string, string>> };
+  readonly targetRefs?: readonly TargetRef[];
+  readonly match?: readonly TrafficMatch[];
+  readonly type?: 'HTTP' | 'NETWORK' | 'UNSPECIFIED_PLUGIN_TYPE';
+  readonly failStrategy?: 'FAIL_CLOSE' | 'FAIL_OPEN' | 'FAIL_RELOAD';
+  readonly imagePullPolicy?: 'IfNotPresent' | 'Always' | 'UNSPECIFIED_POLICY';
+  readonly imagePullSecret?: string;
+  readonly vmConfig?: { readonly env?: readonly EnvVar[] };
+  readonly output?: OutputKind;
+}
+
+export interface Override extends ExtensionFields {
+  readonly namespaces?: readonly string[];
+  readonly namespaceSelector?: LabelSelector;
+  readonly tenants?: readonly string[];
+  /** Index in the declaration's `overrides`, for diagnostics. */
+  readonly index: number;
+}
+
+/** Where a declaration came from: enough to cite file, line and field in any later stage. */
+export interface Origin {
+  readonly kind: string;
+  readonly apiVersion: string;
+  readonly name: string;
+  readonly namespace?: string;
+  /** Render-root-relative path, '<stdin>' for stdin. */
+  readonly file: string;
+  readonly line: number;
+  readonly col: number;
+  /** Field path (dotted) → [line, col], for fields later stages may cite. */
+  readonly positions: Readonly<Record<string, readonly [number, number]>>;
+}
+
+export interface Extension extends ExtensionFields {
+  readonly origin: Origin;
+  /** Emitted resource name. */
+  readonly name: string;
+  /** Declared namespace; for kinds placed by the design (Tetrate, Gloo) the control-plane namespace. */
+  readonly namespace: string;
+  /** True when the declaration acts as a control-plane (mesh-wide) one wherever it lives (Gloo). */
+  readonly controlPlane?: boolean;
+  readonly image: string;
+  readonly scope?: Scope;
+  readonly allowedIn?: readonly string[];
+  readonly overrides?: readonly Override[];
+  /** Maistra declarations: inbound-only default match, `<name>_root`, priority band checks. */
+  readonly flavor?: 'maistra' | 'tetrate' | 'gloo' | 'istio' | 'native';
+}

@@ -1,0 +1,22 @@
+// The mesh a render targets, and its namespace inventory.
+
+export interface InventoryNamespace {
+  readonly name: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly tenant?: string;
+}
+
+export interface Mesh {
+  readonly controlPlaneNamespace: string;
+  readonly cluster?: string;
+  /** "1.24" style minor version. */
+  readonly istioVersion: string;
+  readonly output: 'WasmPlugin' | 'TrafficExtension' | 'EnvoyFilter';
+  readonly tenantLabel: string;
+  readonly insecureRegistries: readonly string[];
+  /** Sorted by name; Mesh entries merged with Namespace objects (design §6.4). */
+  readonly namespaces: readonly InventoryNamespace[];
+}
+
+export const NEWEST_ISTIO = '1.30';
+export const OLDEST_ISTIO = '1.12';
