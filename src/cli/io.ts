@@ -1,0 +1,19 @@
+// What a command may touch of the outside world. Only `src/cli/main.ts` builds one from
+// `process`; tests build their own, so commands never read process globals.
+
+export interface Io {
+  readonly argv: readonly string[];
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly cwd: string;
+  readonly stdin: () => Promise<Buffer>;
+  /** True when stdin is a terminal (KRM mode needs a non-terminal stdin). */
+  readonly stdinIsTTY: boolean;
+  readonly stderrIsTTY: boolean;
+  readonly stdout: (chunk: string) => void;
+  readonly stderr: (chunk: string) => void;
+}
+
+/** A command's entry: parse its own argv (after the command name), return the exit code. */
+export type Command = (args: readonly string[], io: Io) => Promise<number>;
+
+export const EXIT = { ok: 0, invalid: 1, usage: 2, resolve: 3 } as const;
