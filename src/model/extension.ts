@@ -81,8 +81,8 @@ export interface Origin {
   readonly file: string;
   readonly line: number;
   readonly col: number;
-  /** Field path (dotted) → [line, col], for fields later stages may cite. */
-  readonly positions: Readonly<Record<string, readonly [number, number]>>;
+  /** [line, col] of a field of the source document (or its nearest existing ancestor). */
+  readonly locate: (path: readonly (string | number)[]) => readonly [number, number];
 }
 
 export interface Extension extends ExtensionFields {

@@ -1,0 +1,49 @@
+// The command table (STYLE habit 11): each command is loaded only when it runs, so `render`
+// never loads the OCI client or `convert-image`.
+
+import type { Command, Io } from './io.ts';
+import { EXIT } from './io.ts';
+import { VERSION } from './version.ts';
+
+const COMMANDS: Record<string, { readonly summary: string; readonly load: () => Promise<Command> }> = {
+  render: { summary: 'print the Istio resources the declarations expand into', load: async () => (await import('./commands/render.ts')).run },
+  lock: { summary: 'resolve every image and write meshext.lock', load: async () => (await import('./commands/lock.ts')).run },
+  validate: { summary: 'check schemas and render rules without touching the network', load: async () => (await import('./commands/validate.ts')).run },
+  schema: { summary: 'print the JSON Schemas of the meshext kinds (for editors)', load: async () => (await import('./commands/schema.ts')).run },
+  'convert-image': { summary: 'repackage a Maistra image as a Wasm OCI artifact Istio loads', load: async () => (await import('./commands/convert-image.ts')).run },
+};
+
+export const USAGE = `meshext ${VERSION}: service-mesh Wasm extensions, declared once, rendered for Istio
+
+Usage: meshext <command> [options]
+
+Commands:
+${Object.entries(COMMANDS)
+  .map(([name, c]) => `  ${name.padEnd(15)} ${c.summary}`)
+  .join('\n')}
+
+Run \`meshext <command> --help\` for a command's options.
+Exit codes: 0 rendered, 1 invalid input, 2 bad usage, 3 image resolution failed.
+`;
+
+export async function cli(io: Io): Promise<number> {
+  const [name, ...args] = io.argv;
+  if (name === undefined) {
+    io.stderr(USAGE);
+    return EXIT.usage;
+  }
+  if (name === '--help' || name === '-h' || name === 'help') {
+    io.stdout(USAGE);
+    return EXIT.ok;
+  }
+  if (name === '--version' || name === 'version') {
+    io.stdout(`${VERSION}\n`);
+    return EXIT.ok;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    io.stderr(`meshext: unknown command "${name}"\n\n${USAGE}`);
+    return EXIT.usage;
+  }
+  return (await command.load())(args, io);
+}

@@ -1,0 +1,105 @@
+// Resolved target → networking.istio.io/v1alpha3 EnvoyFilter using the ECDS two-patch pattern
+// (reference/istio.md §4.3): an EXTENSION_CONFIG with the Wasm filter, and an HTTP_FILTER
+// INSERT_BEFORE the router that discovers it. EnvoyFilter priority runs lowest first, so the
+// phase and Wasm priority (highest first) are folded into one ascending number.
+
+import type { IstioPhase, TrafficMatch } from '../model/extension.ts';
+import type { Plain } from './to-yaml.ts';
+import type { Resolved } from './resource.ts';
+import { metadataOf, sortedRecord } from './metadata.ts';
+
+const WASM_TYPE = 'type.googleapis.com/envoy.extensions.filters.http.wasm.v3.Wasm';
+const RBAC_TYPE = 'type.googleapis.com/envoy.extensions.filters.http.rbac.v3.RBAC';
+const STRING_VALUE = 'type.googleapis.com/google.protobuf.StringValue';
+const HCM = 'envoy.filters.network.http_connection_manager';
+const ROUTER = 'envoy.filters.http.router';
+
+/** Wasm priorities an EnvoyFilter can order: each phase owns a band of 2^29 values. */
+export const ENVOY_FILTER_PRIORITY_LIMIT = 2 ** 28;
+const PHASE_BASE: Record<IstioPhase, number> = { AUTHN: -3 * 2 ** 29, AUTHZ: -(2 ** 29), STATS: 2 ** 29, UNSPECIFIED_PHASE: 3 * 2 ** 29 };
+
+export function envoyFilterPriority(phase: IstioPhase, priority: number): number {
+  return PHASE_BASE[phase] - priority;
+}
+
+export function emitEnvoyFilter(r: Resolved): { [k: string]: Plain } {
+  const filterName = `${r.namespace}.${r.name}`;
+  const spec: { [k: string]: Plain } = {};
+  if (r.selector?.matchLabels) spec.workloadSelector = { labels: sortedRecord(r.selector.matchLabels) };
+  if (r.targetRefs) spec.targetRefs = r.targetRefs.map((t) => ({ ...(t.group !== undefined ? { group: t.group } : {}), kind: t.kind, name: t.name }));
+  spec.configPatches = [
+    { applyTo: 'EXTENSION_CONFIG', patch: { operation: 'ADD', value: { name: filterName, typed_config: wasmConfig(r, filterName) } } },
+    ...contexts(r.match).map((m) => ({
+      applyTo: 'HTTP_FILTER',
+      match: { ...(m.context ? { context: m.context } : {}), listener: listenerMatch(m) },
+      patch: {
+        operation: 'INSERT_BEFORE',
+        value: { name: filterName, config_discovery: { config_source: { ads: {}, initial_fetch_timeout: '0s' }, type_urls: [WASM_TYPE, RBAC_TYPE] } },
+      },
+    })),
+  ];
+  spec.priority = envoyFilterPriority(r.phase, r.priority);
+  return { apiVersion: 'networking.istio.io/v1alpha3', kind: 'EnvoyFilter', metadata: metadataOf(r), spec };
+}
+
+function wasmConfig(r: Resolved, filterName: string): Plain {
+  const vm: { [k: string]: Plain } = {
+    runtime: 'envoy.wasm.runtime.v8',
+    // istio-agent fetches the module and rewrites this to a local file; the cluster is a placeholder, as istiod writes it.
+    code: { remote: { http_uri: { uri: r.url, cluster: '_', timeout: '30s' }, sha256: r.sha256 ?? digestHex(r.url) } },
+  };
+  const env = r.vmConfig?.env ?? [];
+  if (env.length > 0) {
+    const host = env.filter((e) => e.valueFrom === 'HOST').map((e) => e.name);
+    const inline = env.filter((e) => e.valueFrom !== 'HOST');
+    const ev: { [k: string]: Plain } = {};
+    if (host.length > 0) ev.host_env_keys = host;
+    if (inline.length > 0) ev.key_values = Object.fromEntries(inline.map((e) => [e.name, e.value ?? '']));
+    vm.environment_variables = ev;
+  }
+  const config: { [k: string]: Plain } = { name: filterName };
+  if (r.pluginName) config.root_id = r.pluginName;
+  config.vm_config = vm;
+  if (r.config) config.configuration = { '@type': STRING_VALUE, value: 'raw' in r.config ? r.config.raw : JSON.stringify(r.config.json) };
+  config.failure_policy = r.failStrategy === 'FAIL_OPEN' ? 'FAIL_OPEN' : r.failStrategy === 'FAIL_RELOAD' ? 'FAIL_RELOAD' : 'FAIL_CLOSED';
+  return { '@type': WASM_TYPE, config };
+}
+
+function digestHex(url: string): string {
+  const at = url.lastIndexOf('@sha256:');
+  return at >= 0 ? url.slice(at + 8) : '';
+}
+
+interface PatchMatch {
+  readonly context?: 'SIDECAR_INBOUND' | 'SIDECAR_OUTBOUND' | 'GATEWAY';
+  readonly port?: number;
+}
+
+/** WasmPlugin `match` as EnvoyFilter contexts: SERVER is inbound, CLIENT outbound and gateways. */
+function contexts(match: readonly TrafficMatch[] | undefined): PatchMatch[] {
+  if (!match || match.length === 0) return [{}];
+  const out: PatchMatch[] = [];
+  const seen = new Set<string>();
+  const add = (m: PatchMatch) => {
+    const k = `${m.context ?? ''}/${m.port ?? ''}`;
+    if (seen.has(k)) return;
+    seen.add(k);
+    out.push(m);
+  };
+  for (const m of match) {
+    const ctxs: (PatchMatch['context'] | undefined)[] = m.mode === 'SERVER' ? ['SIDECAR_INBOUND'] : m.mode === 'CLIENT' ? ['SIDECAR_OUTBOUND', 'GATEWAY'] : [undefined];
+    for (const context of ctxs) {
+      if (m.ports && m.ports.length > 0) for (const p of m.ports) add({ context, port: p.number });
+      else add({ context });
+    }
+  }
+  return out;
+}
+
+function listenerMatch(m: PatchMatch): Plain {
+  const filterChain: { [k: string]: Plain } = {};
+  // Inbound traffic shares the virtual inbound listener; its port is the filter chain's destination.
+  if (m.port !== undefined && m.context === 'SIDECAR_INBOUND') filterChain.destinationPort = m.port;
+  filterChain.filter = { name: HCM, subFilter: { name: ROUTER } };
+  return m.port !== undefined && m.context !== 'SIDECAR_INBOUND' ? { portNumber: m.port, filterChain } : { filterChain };
+}

@@ -1,0 +1,29 @@
+// A finalised target: every default filled in, every rule checked, ready to become any output kind.
+
+import type { EnvVar, IstioPhase, OutputKind, PluginConfig, TargetRef, TrafficMatch } from '../model/extension.ts';
+import type { Origin } from '../model/extension.ts';
+
+export interface Resolved {
+  readonly output: OutputKind;
+  readonly name: string;
+  readonly namespace: string;
+  readonly origin: Origin;
+  /** Root-relative source file, absent for stdin. */
+  readonly source?: string;
+  /** The image as the declaration wrote it. */
+  readonly imageRef: string;
+  readonly selector?: { readonly matchLabels?: Readonly<Record<string, string>> };
+  readonly targetRefs?: readonly TargetRef[];
+  readonly url: string;
+  readonly sha256?: string;
+  readonly imagePullPolicy?: string;
+  readonly imagePullSecret?: string;
+  readonly config?: PluginConfig;
+  readonly pluginName?: string;
+  readonly phase: IstioPhase;
+  readonly priority: number;
+  readonly failStrategy?: string;
+  readonly vmConfig?: { readonly env?: readonly EnvVar[] };
+  readonly match?: readonly TrafficMatch[];
+  readonly type?: string;
+}

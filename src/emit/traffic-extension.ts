@@ -1,0 +1,24 @@
+// Resolved target → extensions.istio.io/v1alpha1 TrafficExtension (Istio 1.30+): targeting,
+// phase and priority at the top, the Wasm fields under `wasm:` (traffic_extension.proto).
+
+import type { Plain } from './to-yaml.ts';
+import type { Resolved } from './resource.ts';
+import { metadataOf } from './metadata.ts';
+import { matchOf, put, selectorOf, targetRefsOf, vmConfigOf, wasmFieldsOf } from './_spec-fields.ts';
+
+export function emitTrafficExtension(r: Resolved): { [k: string]: Plain } {
+  const spec: { [k: string]: Plain } = {};
+  put(spec, 'selector', selectorOf(r));
+  put(spec, 'targetRefs', targetRefsOf(r));
+  // TrafficExtension spells the unset phase UNSPECIFIED, not UNSPECIFIED_PHASE (its CRD enum).
+  spec.phase = r.phase === 'UNSPECIFIED_PHASE' ? 'UNSPECIFIED' : r.phase;
+  spec.priority = r.priority;
+  put(spec, 'match', matchOf(r));
+  const wasm: { [k: string]: Plain } = {};
+  wasmFieldsOf(r, wasm);
+  put(wasm, 'failStrategy', r.failStrategy);
+  put(wasm, 'vmConfig', vmConfigOf(r));
+  put(wasm, 'type', r.type);
+  spec.wasm = wasm;
+  return { apiVersion: 'extensions.istio.io/v1alpha1', kind: 'TrafficExtension', metadata: metadataOf(r), spec };
+}

@@ -1,0 +1,73 @@
+// One declaration to its per-namespace targets: render rules 1–4 and design §6.4–6.6.
+
+import type { Sink } from '../model/diagnostic.ts';
+import type { Extension, ExtensionFields, Override } from '../model/extension.ts';
+import type { Mesh } from '../model/mesh.ts';
+import { at } from '../model/where.ts';
+import { matchSelector } from './match-selector.ts';
+import { inventoryEntry, selectNamespaces } from './select-namespaces.ts';
+import type { Target } from './target.ts';
+
+export function expandExtension(ext: Extension, mesh: Mesh, report: Sink): Target[] {
+  const cp = mesh.controlPlaneNamespace;
+  const meshWide = ext.controlPlane === true || ext.namespace === cp;
+  const hasOverrides = (ext.overrides?.length ?? 0) > 0;
+  let namespaces: string[];
+  if (!meshWide) {
+    // Rule 3: a team's declaration never reaches another team's proxies.
+    if (ext.scope) {
+      const selected = selectNamespaces(ext, ext.scope, mesh, report);
+      const foreign = selected.filter((n) => n !== ext.namespace);
+      if (foreign.length > 0) report(at(ext.origin, ['spec', 'scope'], 'SCOPE_CROSSES_NAMESPACE', `a declaration in namespace "${ext.namespace}" may only render there, but its scope reaches ${foreign.map((n) => `"${n}"`).join(', ')}; declare it in the control-plane namespace "${cp}" to place it elsewhere`));
+    }
+    namespaces = [ext.namespace];
+  } else if (ext.scope) {
+    namespaces = selectNamespaces(ext, ext.scope, mesh, report);
+  } else if (hasOverrides) {
+    // Overrides alone scope to every inventory namespace but the control plane (rule 2).
+    namespaces = mesh.namespaces.map((n) => n.name).filter((n) => n !== cp);
+    if (namespaces.length === 0) report(at(ext.origin, ['spec', 'overrides'], 'SCOPE_EMPTY', 'overrides expand over the namespace inventory, which is empty: list namespaces in the Mesh or add Namespace objects'));
+  } else {
+    if (ext.allowedIn) report(at(ext.origin, ['spec', 'allowedIn'], 'ALLOWED_IN_MESH_WIDE', `allowedIn on a mesh-wide declaration without scope would reach every tenant; add a scope (for example scope.tenants: [${ext.allowedIn.join(', ')}])`));
+    namespaces = [cp];
+  }
+  if (ext.allowedIn && (!meshWide || ext.scope || hasOverrides)) {
+    for (const ns of namespaces) {
+      const tenant = inventoryEntry(mesh, ns).tenant;
+      if (tenant === undefined || !ext.allowedIn.includes(tenant)) {
+        report(at(ext.origin, ['spec', 'allowedIn'], 'ALLOWED_IN_VIOLATION', `namespace "${ns}" ${tenant === undefined ? 'has no tenant' : `belongs to tenant "${tenant}"`}, which allowedIn [${ext.allowedIn.join(', ')}] does not list`));
+      }
+    }
+  }
+  const used = new Set<number>();
+  const targets = namespaces.map((namespace): Target => {
+    const applied = (ext.overrides ?? []).filter((o) => overrideApplies(o, namespace, mesh));
+    for (const o of applied) used.add(o.index);
+    return { ext, namespace, fields: applyOverrides(ext, applied), overrides: applied.map((o) => o.index) };
+  });
+  for (const o of ext.overrides ?? []) {
+    if (!used.has(o.index) && namespaces.length > 0) report(at(ext.origin, ['spec', 'overrides', o.index], 'OVERRIDE_UNUSED', 'this override matches none of the namespaces the declaration renders into', 'warning'));
+  }
+  return targets;
+}
+
+function overrideApplies(o: Override, namespace: string, mesh: Mesh): boolean {
+  const selects = o.namespaces !== undefined || o.namespaceSelector !== undefined || o.tenants !== undefined;
+  if (!selects) return true;
+  const entry = inventoryEntry(mesh, namespace);
+  return (
+    (o.namespaces?.includes(namespace) ?? false) ||
+    (o.namespaceSelector !== undefined && namespace !== mesh.controlPlaneNamespace && matchSelector(o.namespaceSelector, entry.labels)) ||
+    (entry.tenant !== undefined && (o.tenants?.includes(entry.tenant) ?? false))
+  );
+}
+
+const OVERRIDABLE: readonly (keyof ExtensionFields)[] = ['image', 'sha256', 'pluginName', 'phase', 'priority', 'config', 'selector', 'targetRefs', 'match', 'type', 'failStrategy', 'imagePullPolicy', 'imagePullSecret', 'vmConfig', 'output'];
+
+/** A field an override gives replaces the whole field; later overrides win (design §6.5). */
+function applyOverrides(ext: Extension, applied: readonly Override[]): Target['fields'] {
+  const fields: Record<string, unknown> = {};
+  for (const k of OVERRIDABLE) if (ext[k] !== undefined) fields[k] = ext[k];
+  for (const o of applied) for (const k of OVERRIDABLE) if (o[k] !== undefined) fields[k] = o[k];
+  return fields as unknown as Target['fields'];
+}

@@ -1,0 +1,44 @@
+// A scope to the namespaces it selects (design §6.4): names as given, selectors and tenants
+// over the inventory (never the control plane), minus exclude. Empty selections are errors.
+
+import type { Sink } from '../model/diagnostic.ts';
+import type { Extension, Scope } from '../model/extension.ts';
+import type { InventoryNamespace, Mesh } from '../model/mesh.ts';
+import { at } from '../model/where.ts';
+import { matchSelector } from './match-selector.ts';
+
+export function selectNamespaces(ext: Extension, scope: Scope, mesh: Mesh, report: Sink, path: readonly (string | number)[] = ['spec', 'scope']): string[] {
+  const pool = mesh.namespaces.filter((n) => n.name !== mesh.controlPlaneNamespace);
+  const chosen = new Set<string>(scope.namespaces ?? []);
+  let reported = false;
+  if (scope.namespaceSelector) {
+    const hits = pool.filter((n) => matchSelector(scope.namespaceSelector!, n.labels));
+    if (hits.length === 0) {
+      report(at(ext.origin, [...path, 'namespaceSelector'], 'SCOPE_EMPTY', `namespaceSelector selects no namespace (${describeInventory(pool)})`));
+      reported = true;
+    }
+    for (const n of hits) chosen.add(n.name);
+  }
+  for (const [i, t] of (scope.tenants ?? []).entries()) {
+    const hits = pool.filter((n) => n.tenant === t);
+    if (hits.length === 0) {
+      report(at(ext.origin, [...path, 'tenants', i], 'SCOPE_EMPTY', `tenant "${t}" has no namespace in the inventory`));
+      reported = true;
+    }
+    for (const n of hits) chosen.add(n.name);
+  }
+  for (const x of scope.exclude ?? []) chosen.delete(x);
+  const result = [...chosen].sort();
+  if (result.length === 0 && !reported) {
+    report(at(ext.origin, path, 'SCOPE_EMPTY', 'scope selects no namespace'));
+  }
+  return result;
+}
+
+export function inventoryEntry(mesh: Mesh, name: string): InventoryNamespace {
+  return mesh.namespaces.find((n) => n.name === name) ?? { name, labels: {} };
+}
+
+function describeInventory(pool: readonly InventoryNamespace[]): string {
+  return pool.length === 0 ? 'the inventory is empty: list namespaces in the Mesh or add Namespace objects' : `the inventory has ${pool.length}: ${pool.slice(0, 5).map((n) => n.name).join(', ')}${pool.length > 5 ? ', …' : ''}`;
+}

@@ -1,0 +1,22 @@
+// Turning a source document and a field path into a diagnostic that cites file, line and field.
+
+import type { Diagnostic, DiagnosticCode, Severity } from './diagnostic.ts';
+import type { Origin } from './extension.ts';
+
+export type FieldPath = readonly (string | number)[];
+
+export function formatPath(path: FieldPath): string {
+  let out = '';
+  for (const k of path) out += typeof k === 'number' ? `[${k}]` : out === '' ? k : `.${k}`;
+  return out;
+}
+
+export function resourceOf(o: Pick<Origin, 'kind' | 'name' | 'namespace'>): string {
+  return `${o.kind}/${o.namespace ? `${o.namespace}/` : ''}${o.name}`;
+}
+
+/** A diagnostic about `path` in the document `origin` came from. */
+export function at(origin: Origin, path: FieldPath, code: DiagnosticCode, message: string, severity: Severity = 'error'): Diagnostic {
+  const [line, col] = origin.locate(path);
+  return { code, severity, message, file: origin.file, line, col, field: path.length > 0 ? formatPath(path) : undefined, resource: resourceOf(origin) };
+}

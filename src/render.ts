@@ -1,0 +1,143 @@
+// The one entry to the core (STYLE habit 4): load → classify → translate → expand → resolve →
+// finalize → emit. The CLI, KRM and Argo CD adapters only build a RenderRequest and turn a
+// RenderResult into bytes and an exit code.
+
+import { join } from 'node:path';
+import type { LoadedDocument } from './load/parse-documents.ts';
+import { loadBytes, loadPaths } from './load/read-input.ts';
+import type { Diagnostic, Sink } from './model/diagnostic.ts';
+import { hasErrors, sortDiagnostics } from './model/diagnostic.ts';
+import type { Mesh } from './model/mesh.ts';
+import { classifyDocuments, translateDeclarations } from './translate/index.ts';
+import type { Classified } from './translate/index.ts';
+import { expandExtension } from './expand/expand-extension.ts';
+import type { Target } from './expand/target.ts';
+import type { Lock } from './resolve/lock.ts';
+import { LOCK_FILE, readLock } from './resolve/lock.ts';
+import type { ImageUse, LiveResolverLike } from './resolve/resolve-images.ts';
+import { resolveImages } from './resolve/resolve-images.ts';
+import type { ResolvedImage } from './model/image.ts';
+import { finalizeTarget } from './emit/finalize.ts';
+import type { Resolved } from './emit/resource.ts';
+import { emitResources } from './emit/emit-resources.ts';
+import type { Emitted } from './emit/emit-resources.ts';
+import { minorOf, SUPPORTED_MAX, SUPPORTED_MIN } from './emit/versions.ts';
+
+export interface RenderRequest {
+  /** Files and directories; empty means the working directory. Ignored when `stdin` is given. */
+  readonly paths: readonly string[];
+  readonly cwd: string;
+  /** Declarations read from stdin (`-`) instead of paths. */
+  readonly stdin?: Buffer;
+  /** Documents handed over by an adapter (KRM items), rendered with the paths. */
+  readonly documents?: readonly LoadedDocument[];
+  /** Lock path; default `<render root>/meshext.lock`. */
+  readonly lockPath?: string;
+  readonly offline: boolean;
+  readonly locked: boolean;
+  readonly allowEmpty: boolean;
+  /** 'render' resolves; 'none' (validate, explain) never touches the network; 'relock' resolves every reference afresh. */
+  readonly mode: 'render' | 'none' | 'relock';
+  /** Builds the live resolver; called only when an image must be resolved over the network. */
+  readonly live?: (insecureRegistries: readonly string[]) => Promise<LiveResolverLike>;
+}
+
+export interface RenderResult {
+  readonly resources: readonly Emitted[];
+  readonly resolved: readonly Resolved[];
+  readonly targets: readonly Target[];
+  readonly diagnostics: readonly Diagnostic[];
+  /** 0 rendered, 1 invalid input, 3 image resolution failed. */
+  readonly exitCode: 0 | 1 | 3;
+  readonly mesh?: Mesh;
+  readonly root?: string;
+  readonly lockFile?: string;
+  /** Canonical reference → resolution of every image used (what `meshext lock` writes). */
+  readonly images: ReadonlyMap<string, ResolvedImage>;
+  readonly classified?: Classified;
+}
+
+export async function render(req: RenderRequest): Promise<RenderResult> {
+  const diagnostics: Diagnostic[] = [];
+  const seen = new Set<string>();
+  // Expanded declarations repeat the same finding per namespace: report each once.
+  const report: Sink = (d) => {
+    const k = `${d.code}|${d.file}|${d.line}|${d.col}|${d.field}|${d.message}`;
+    if (seen.has(k)) return;
+    seen.add(k);
+    diagnostics.push(d);
+  };
+  const empty = { resources: [], resolved: [], targets: [], images: new Map() };
+  const fail = (exitCode: 1 | 3, extra: Partial<RenderResult> = {}): RenderResult => ({ ...empty, ...extra, diagnostics: sortDiagnostics(diagnostics), exitCode });
+
+  let root: string | undefined;
+  let docs: LoadedDocument[] = [];
+  if (req.stdin) docs = loadBytes(req.stdin, '<stdin>', report);
+  else if (req.paths.length > 0 || !req.documents) {
+    const loaded = loadPaths(req.paths, req.cwd, report);
+    root = loaded.root;
+    docs = [...loaded.documents];
+  }
+  docs.push(...(req.documents ?? []));
+  const classified = classifyDocuments(docs, report);
+  const { mesh, extensions } = translateDeclarations(classified, report);
+  checkMesh(mesh, classified, report);
+  if (hasErrors(diagnostics)) return fail(1, { mesh, root, classified });
+
+  const targets = extensions.flatMap((e) => expandExtension(e, mesh, report));
+  if (hasErrors(diagnostics)) return fail(1, { mesh, root, classified });
+  if (extensions.length === 0 && classified.declarations.length === 0 && !req.allowEmpty) {
+    report({ code: 'NOTHING_TO_RENDER', severity: 'error', message: `nothing to render: no extension declaration found${req.stdin ? ' on stdin' : ` under ${req.paths.length > 0 ? req.paths.join(', ') : '.'}`} (pass --allow-empty to print an empty stream on purpose)` });
+    return fail(1, { mesh, root, classified });
+  }
+
+  const lockFile = req.lockPath ?? (root !== undefined ? join(root, LOCK_FILE) : undefined);
+  let lock: Lock | undefined;
+  if (lockFile) lock = readLock(lockFile, req.lockPath ?? LOCK_FILE, report);
+  if (hasErrors(diagnostics)) return fail(1, { mesh, root, classified, lockFile });
+  if (req.locked && req.mode === 'render' && lock === undefined) {
+    report({ code: 'LOCK_MISSING', severity: 'error', message: `--locked needs a lock, and ${lockFile ?? 'none'} does not exist; run meshext lock` });
+    return fail(1, { mesh, root, classified, lockFile });
+  }
+  const uses: ImageUse[] = targets.map((t) => ({ image: t.fields.image, origin: t.ext.origin, path: imagePath(t) }));
+  const res = await resolveImages(uses, { lock, mode: req.mode, offline: req.offline, locked: req.locked, live: req.live ? () => req.live!(mesh.insecureRegistries) : undefined }, report);
+  if (res.failed) return fail(hasCode(diagnostics, ['INVALID_REFERENCE', 'LOCK_INVALID']) ? 1 : 3, { mesh, root, classified, lockFile });
+
+  const resolved: Resolved[] = [];
+  for (const t of targets) {
+    const r = finalizeTarget(t, res.images.get(t.fields.image)!, mesh, root !== undefined && t.ext.origin.file !== '<stdin>' ? t.ext.origin.file : undefined, report);
+    if (r) resolved.push(r);
+  }
+  const resources = emitResources(resolved, report);
+  if (hasErrors(diagnostics)) return fail(1, { mesh, root, classified, lockFile, targets });
+  if (resources.length === 0 && !req.allowEmpty) {
+    report({ code: 'NOTHING_TO_RENDER', severity: 'error', message: 'nothing to render: the declarations produce no resource (pass --allow-empty to print an empty stream on purpose)' });
+    return fail(1, { mesh, root, classified, lockFile, targets });
+  }
+  return { resources, resolved, targets, diagnostics: sortDiagnostics(diagnostics), exitCode: 0, mesh, root, lockFile, images: res.resolved, classified };
+}
+
+function checkMesh(mesh: Mesh, c: Classified, report: Sink): void {
+  const minor = minorOf(mesh.istioVersion);
+  if (minor === undefined || minor < SUPPORTED_MIN || minor > SUPPORTED_MAX) {
+    const doc = c.meshes[0];
+    const [line, col] = doc ? doc.locate(['spec', 'istioVersion']) : [undefined, undefined];
+    report({ code: 'VERSION_GATED', severity: 'error', message: `istioVersion ${mesh.istioVersion} is not supported: meshext emits for Istio 1.${SUPPORTED_MIN} to 1.${SUPPORTED_MAX}`, file: doc?.file, line, col, field: 'spec.istioVersion' });
+  }
+}
+
+function imagePath(t: Target): readonly (string | number)[] {
+  switch (t.ext.flavor) {
+    case 'istio':
+    case 'tetrate':
+      return ['spec', 'url'];
+    case 'gloo':
+      return ['spec', 'filters'];
+    default:
+      return ['spec', 'image'];
+  }
+}
+
+function hasCode(ds: readonly Diagnostic[], codes: readonly Diagnostic['code'][]): boolean {
+  return ds.some((d) => d.severity === 'error' && codes.includes(d.code));
+}

@@ -1,0 +1,89 @@
+// meshext.lock: the pins and facts of every image reference, deterministic YAML.
+// parseLock is pure; readLock is its I/O shell (STYLE habit 3).
+
+import { readFileSync } from 'node:fs';
+import type { Diagnostic } from '../model/diagnostic.ts';
+import type { ImageDefaults, ResolvedImage } from '../model/image.ts';
+import { loadBytes } from '../load/read-input.ts';
+import { validateDocument } from '../schema/validate-document.ts';
+import { formatPath } from '../model/where.ts';
+import { toYaml } from '../emit/to-yaml.ts';
+import type { Plain } from '../emit/to-yaml.ts';
+import { parseImageRef, pinnedUrl } from './reference.ts';
+
+export type Lock = ReadonlyMap<string, ResolvedImage>;
+
+export const LOCK_FILE = 'meshext.lock';
+const HEADER = '# Written by `meshext lock`. Commit it: render uses these pins until the next `meshext lock`.\n';
+
+export function readLock(path: string, file: string, report: (d: Diagnostic) => void): Lock | undefined {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    report({ code: 'LOCK_INVALID', severity: 'error', message: `cannot read the lock: ${(e as NodeJS.ErrnoException).code}`, file });
+    return new Map();
+  }
+  return parseLock(bytes, file, report);
+}
+
+export function parseLock(bytes: Buffer, file: string, report: (d: Diagnostic) => void): Lock {
+  const docs = loadBytes(bytes, file, report);
+  const lock = new Map<string, ResolvedImage>();
+  if (docs.length !== 1) {
+    if (docs.length > 1) report({ code: 'LOCK_INVALID', severity: 'error', message: 'a lock holds one document', file });
+    return lock;
+  }
+  const doc = docs[0]!;
+  const { errors } = validateDocument('meshext.dev/v1alpha1', 'Lock', doc.value);
+  for (const e of errors) {
+    const [line, col] = doc.locate(e.path);
+    report({ code: 'LOCK_INVALID', severity: 'error', message: e.message, file, line, col, field: formatPath(e.path) });
+  }
+  if (errors.length > 0) return lock;
+  const images = (doc.value.images ?? {}) as Record<string, Omit<ResolvedImage, 'ref'>>;
+  for (const key of Object.keys(images)) {
+    const e = images[key]!;
+    const parsed = parseImageRef(key);
+    const [line, col] = doc.locate(['images', key]);
+    const bad = (message: string) => report({ code: 'LOCK_INVALID', severity: 'error', message, file, line, col, field: `images.${key}` });
+    if ('error' in parsed) {
+      bad(parsed.error);
+      continue;
+    }
+    const ref = parsed.ref;
+    if (ref.canonical !== key) {
+      bad(`lock key "${key}" is not in canonical form ("${ref.canonical}"); run meshext lock`);
+      continue;
+    }
+    if (ref.scheme === 'oci' && (!e.digest || e.url !== pinnedUrl(ref, e.digest))) {
+      bad(`entry does not agree with its reference: url must be ${e.digest ? pinnedUrl(ref, e.digest) : 'pinned by digest'}; run meshext lock`);
+      continue;
+    }
+    lock.set(key, { ref: key, ...e });
+  }
+  return lock;
+}
+
+export function stringifyLock(lock: Lock): string {
+  const images: Record<string, Plain> = {};
+  for (const key of [...lock.keys()].sort()) {
+    const e = lock.get(key)!;
+    const entry: Record<string, Plain> = { url: e.url };
+    if (e.digest !== undefined) entry.digest = e.digest;
+    entry.format = e.format;
+    if (e.moduleSha256 !== undefined) entry.moduleSha256 = e.moduleSha256;
+    entry.defaults = defaultsOf(e.defaults);
+    images[key] = entry;
+  }
+  return HEADER + toYaml({ apiVersion: 'meshext.dev/v1alpha1', kind: 'Lock', images });
+}
+
+function defaultsOf(d: ImageDefaults): Record<string, Plain> {
+  const o: Record<string, Plain> = {};
+  if (d.phase !== undefined) o.phase = d.phase;
+  if (d.priority !== undefined) o.priority = d.priority;
+  if (d.rootIds !== undefined) o.rootIds = [...d.rootIds];
+  return o;
+}

@@ -1,0 +1,134 @@
+// Every distinct image the targets name → what it resolves to, from the lock first (design
+// §6.17), live otherwise. The only stage that may reach the network, through `live`.
+
+import type { Diagnostic, Sink } from '../model/diagnostic.ts';
+import type { ResolvedImage } from '../model/image.ts';
+import type { Origin } from '../model/extension.ts';
+import { at } from '../model/where.ts';
+import type { ImageRef } from './reference.ts';
+import { parseImageRef } from './reference.ts';
+import type { Lock } from './lock.ts';
+
+export interface ResolveFailure {
+  readonly code: 'RESOLVE_FAILED' | 'IMAGE_NOT_LOADABLE' | 'SHA256_MISMATCH';
+  readonly message: string;
+}
+
+/** What live resolution offers; the OCI client implements it. */
+export interface LiveResolverLike {
+  resolveAll(refs: readonly ImageRef[]): Promise<Map<string, ResolvedImage | ResolveFailure>>;
+  currentDigest(ref: ImageRef): Promise<string | ResolveFailure>;
+}
+
+export interface ResolveOptions {
+  readonly lock: Lock | undefined;
+  /** 'none': validate, never touch the network; images the lock lacks get placeholders. */
+  readonly mode: 'render' | 'none' | 'relock';
+  readonly offline: boolean;
+  readonly locked: boolean;
+  readonly live?: () => Promise<LiveResolverLike>;
+}
+
+export interface ImageUse {
+  readonly image: string;
+  readonly origin: Origin;
+  readonly path: readonly (string | number)[];
+}
+
+export interface ResolveResult {
+  /** Keyed by the image string as declared. */
+  readonly images: ReadonlyMap<string, ResolvedImage>;
+  /** Canonical reference → resolution, for writing the lock. */
+  readonly resolved: ReadonlyMap<string, ResolvedImage>;
+  readonly failed: boolean;
+}
+
+export async function resolveImages(uses: readonly ImageUse[], opts: ResolveOptions, report: Sink): Promise<ResolveResult> {
+  const byImage = new Map<string, ImageRef>();
+  const usesOf = new Map<string, ImageUse[]>();
+  let failed = false;
+  for (const u of uses) {
+    if (!byImage.has(u.image)) {
+      const p = parseImageRef(u.image);
+      if ('error' in p) {
+        report(at(u.origin, u.path, 'INVALID_REFERENCE', p.error));
+        failed = true;
+        continue;
+      }
+      byImage.set(u.image, p.ref);
+    }
+    const canonical = byImage.get(u.image)!.canonical;
+    usesOf.set(canonical, [...(usesOf.get(canonical) ?? []), u]);
+  }
+  const refs = uniqueRefs([...byImage.values()]);
+  const resolved = new Map<string, ResolvedImage>();
+  const toResolve: ImageRef[] = [];
+  const fail = (canonical: string, code: Diagnostic['code'], message: string, severity: 'error' | 'warning' = 'error') => {
+    for (const u of dedupeOrigins(usesOf.get(canonical) ?? [])) report(at(u.origin, u.path, code, message, severity));
+    if (severity === 'error') failed = true;
+  };
+  for (const ref of refs) {
+    const locked = opts.lock?.get(ref.canonical);
+    if (ref.scheme === 'file') resolved.set(ref.canonical, { ref: ref.canonical, url: ref.canonical, format: 'file', defaults: {} });
+    else if (locked && opts.mode !== 'relock') resolved.set(ref.canonical, locked);
+    else if (opts.mode === 'none') resolved.set(ref.canonical, placeholder(ref));
+    else if (opts.offline) fail(ref.canonical, 'LOCK_MISSING', `image ${ref.canonical} is not in the lock and --offline forbids the network; run meshext lock`);
+    else if (opts.locked) fail(ref.canonical, 'LOCK_MISSING', `image ${ref.canonical} is not in the lock, which --locked forbids; run meshext lock and commit meshext.lock`);
+    else toResolve.push(ref);
+  }
+  const needLive = toResolve.length > 0 || (opts.locked && !opts.offline && opts.mode === 'render');
+  if (needLive && opts.live) {
+    const live = await opts.live();
+    if (toResolve.length > 0) {
+      const got = await live.resolveAll(toResolve);
+      for (const ref of toResolve) {
+        const r = got.get(ref.canonical);
+        if (!r) fail(ref.canonical, 'RESOLVE_FAILED', `image ${ref.canonical} was not resolved`);
+        else if ('code' in r) fail(ref.canonical, r.code, r.message);
+        else {
+          resolved.set(ref.canonical, r);
+          if (opts.mode === 'render') fail(ref.canonical, 'LOCK_MISSING', `image ${ref.canonical} is not in the lock; resolved live (run meshext lock to pin it)`, 'warning');
+        }
+      }
+    }
+    if (opts.locked && !opts.offline && opts.mode === 'render') {
+      // --locked: a tag that moved since the lock was written fails the render (design §6.17).
+      const tagged = refs.filter((r) => r.scheme === 'oci' && opts.lock?.has(r.canonical));
+      const now = await Promise.all(tagged.map((r) => live.currentDigest(r)));
+      tagged.forEach((r, i) => {
+        const d = now[i]!;
+        const pinned = opts.lock!.get(r.canonical)!.digest;
+        if (typeof d === 'string' && d !== pinned) fail(r.canonical, 'LOCK_MISMATCH', `image ${r.canonical} now resolves to ${d}, but the lock pins ${pinned}; run meshext lock to accept the change`);
+      });
+    }
+  } else if (toResolve.length > 0) {
+    for (const ref of toResolve) fail(ref.canonical, 'RESOLVE_FAILED', `image ${ref.canonical} is not in the lock and live resolution is not available`);
+  }
+  const images = new Map<string, ResolvedImage>();
+  for (const [image, ref] of byImage) {
+    const r = resolved.get(ref.canonical);
+    if (r) images.set(image, r);
+  }
+  return { images, resolved, failed };
+}
+
+function placeholder(ref: ImageRef): ResolvedImage {
+  const url = ref.scheme === 'oci' ? `oci://${ref.canonical}` : ref.canonical;
+  return { ref: ref.canonical, url, format: ref.scheme === 'oci' ? 'compat' : 'http', defaults: {} };
+}
+
+function uniqueRefs(refs: readonly ImageRef[]): ImageRef[] {
+  const seen = new Map<string, ImageRef>();
+  for (const r of refs) if (!seen.has(r.canonical)) seen.set(r.canonical, r);
+  return [...seen.keys()].sort().map((k) => seen.get(k)!);
+}
+
+function dedupeOrigins(uses: readonly ImageUse[]): ImageUse[] {
+  const seen = new Set<string>();
+  return uses.filter((u) => {
+    const k = `${u.origin.file}:${u.origin.line}:${u.path.join('.')}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}

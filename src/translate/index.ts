@@ -1,0 +1,136 @@
+// Dispatch by kind and apiVersion through one table (STYLE habit 5), then translate every
+// declaration into the native model. Schema validation happens here, per document.
+
+import type { LoadedDocument } from '../load/parse-documents.ts';
+import type { Sink } from '../model/diagnostic.ts';
+import type { Extension } from '../model/extension.ts';
+import type { Mesh } from '../model/mesh.ts';
+import { validateDocument } from '../schema/validate-document.ts';
+import type { Translator } from './_context.ts';
+import { translateGlooWasmDeployment } from './gloo-wasm-deployment.ts';
+import { translateIstioWasmPlugin } from './istio-wasm-plugin.ts';
+import { translateMaistraSme } from './maistra-sme.ts';
+import { buildMesh } from './mesh.ts';
+import { translateNativeExtension } from './native-extension.ts';
+import { translateTetrateWasmExtension } from './tetrate-wasm-extension.ts';
+import { formatPath } from '../model/where.ts';
+import { originOf } from './_origin.ts';
+
+type Role = 'extension' | 'mesh' | 'namespace' | 'config';
+interface Entry {
+  readonly role: Role;
+  readonly translate?: Translator;
+  /** Kinds whose namespace decides where they apply must state it (design §6.19). */
+  readonly namespaced?: boolean;
+}
+
+const OUR_GROUP = 'meshext.dev';
+
+/** kind → group → version → entry. */
+const KINDS: Record<string, Record<string, Record<string, Entry>>> = {
+  Extension: { 'meshext.dev': { v1alpha1: { role: 'extension', translate: translateNativeExtension, namespaced: true } } },
+  Mesh: { 'meshext.dev': { v1alpha1: { role: 'mesh' } } },
+  ExtensionGenerator: { 'meshext.dev': { v1alpha1: { role: 'config' } } },
+  ServiceMeshExtension: {
+    'maistra.io': { v1alpha1: { role: 'extension', translate: translateMaistraSme, namespaced: true }, v1: { role: 'extension', translate: translateMaistraSme, namespaced: true } },
+    'extensions.maistra.io': { v1alpha1: { role: 'extension', translate: translateMaistraSme, namespaced: true } },
+  },
+  WasmExtension: { 'extension.tsb.tetrate.io': { v2: { role: 'extension', translate: translateTetrateWasmExtension } } },
+  WasmDeployment: {
+    'networking.enterprise.mesh.gloo.solo.io': {
+      v1alpha1: { role: 'extension', translate: translateGlooWasmDeployment },
+      v1beta1: { role: 'extension', translate: translateGlooWasmDeployment },
+    },
+  },
+  WasmPlugin: { 'extensions.istio.io': { v1alpha1: { role: 'extension', translate: translateIstioWasmPlugin, namespaced: true } } },
+  Namespace: { '': { v1: { role: 'namespace' } } },
+};
+
+export interface Classified {
+  readonly declarations: readonly LoadedDocument[];
+  readonly meshes: readonly LoadedDocument[];
+  readonly namespaces: readonly LoadedDocument[];
+  /** Documents of kinds we do not read (passed through in transformer mode). */
+  readonly others: readonly LoadedDocument[];
+  /** Our own config documents (ExtensionGenerator). */
+  readonly configs: readonly LoadedDocument[];
+}
+
+export function classifyDocuments(docs: readonly LoadedDocument[], report: Sink): Classified {
+  const out = { declarations: [] as LoadedDocument[], meshes: [] as LoadedDocument[], namespaces: [] as LoadedDocument[], others: [] as LoadedDocument[], configs: [] as LoadedDocument[] };
+  for (const doc of docs) {
+    const entry = lookup(doc, report);
+    if (entry === 'invalid') continue;
+    if (entry === undefined) {
+      out.others.push(doc);
+      continue;
+    }
+    if (!validate(doc, entry, report)) continue;
+    const bucket = { extension: out.declarations, mesh: out.meshes, namespace: out.namespaces, config: out.configs }[entry.role];
+    bucket.push(doc);
+  }
+  return out;
+}
+
+export function translateDeclarations(c: Classified, report: Sink): { mesh: Mesh; extensions: Extension[] } {
+  const mesh = buildMesh(c.meshes, c.namespaces, report);
+  const extensions: Extension[] = [];
+  for (const doc of c.declarations) {
+    const entry = lookup(doc, report) as Entry;
+    extensions.push(...entry.translate!(doc, { mesh, report }));
+  }
+  return { mesh, extensions };
+}
+
+function lookup(doc: LoadedDocument, report: Sink): Entry | undefined | 'invalid' {
+  const { apiVersion, kind } = doc.value;
+  if (typeof apiVersion !== 'string' || typeof kind !== 'string') {
+    if (typeof apiVersion === 'string' && groupOf(apiVersion) === OUR_GROUP) {
+      report({ code: 'UNKNOWN_KIND', severity: 'error', message: `a ${apiVersion} document needs a kind`, file: doc.file, line: doc.locate([])[0], col: doc.locate([])[1], field: 'kind' });
+      return 'invalid';
+    }
+    return undefined;
+  }
+  const group = groupOf(apiVersion);
+  const version = apiVersion.slice(apiVersion.indexOf('/') + 1);
+  const byGroup = KINDS[kind];
+  const versions = byGroup?.[group];
+  if (!versions) {
+    if (group === OUR_GROUP) {
+      const known = Object.keys(KINDS).filter((k) => KINDS[k]![OUR_GROUP]);
+      report(diag(doc, ['kind'], 'UNKNOWN_KIND', `unknown kind "${kind}" in ${apiVersion}; meshext.dev kinds are ${known.join(', ')}`));
+      return 'invalid';
+    }
+    return undefined; // not ours: ignored (design §6.3)
+  }
+  const entry = versions[group === '' ? apiVersion : version];
+  if (!entry) {
+    const known = Object.keys(versions).map((v) => (group ? `${group}/${v}` : v));
+    report(diag(doc, ['apiVersion'], 'UNKNOWN_VERSION', `${kind} has no apiVersion ${apiVersion}; meshext reads ${known.join(', ')}`));
+    return 'invalid';
+  }
+  return entry;
+}
+
+function validate(doc: LoadedDocument, entry: Entry, report: Sink): boolean {
+  const { apiVersion, kind, metadata } = doc.value as { apiVersion: string; kind: string; metadata?: { namespace?: unknown } };
+  const { errors } = validateDocument(apiVersion, kind, doc.value);
+  for (const e of errors) report(diag(doc, e.path, 'SCHEMA', e.message));
+  let ok = errors.length === 0;
+  if (entry.namespaced && (metadata?.namespace === undefined || metadata.namespace === '')) {
+    report(diag(doc, ['metadata'], 'NAMESPACE_REQUIRED', `${kind} needs metadata.namespace: it decides where the extension applies (the control-plane namespace means mesh-wide)`));
+    ok = false;
+  }
+  return ok;
+}
+
+function diag(doc: LoadedDocument, path: readonly (string | number)[], code: 'SCHEMA' | 'UNKNOWN_KIND' | 'UNKNOWN_VERSION' | 'NAMESPACE_REQUIRED', message: string) {
+  const [line, col] = doc.locate(path);
+  const o = originOf(doc);
+  return { code, severity: 'error' as const, message, file: doc.file, line, col, field: formatPath(path) || undefined, resource: o.name ? `${o.kind}/${o.namespace ? `${o.namespace}/` : ''}${o.name}` : undefined };
+}
+
+function groupOf(apiVersion: string): string {
+  const i = apiVersion.indexOf('/');
+  return i < 0 ? '' : apiVersion.slice(0, i);
+}

@@ -1,0 +1,55 @@
+// The Mesh document and Namespace objects to the Mesh model and its inventory (design §6.4).
+
+import type { LoadedDocument } from '../load/parse-documents.ts';
+import type { Sink } from '../model/diagnostic.ts';
+import type { InventoryNamespace, Mesh } from '../model/mesh.ts';
+import { NEWEST_ISTIO } from '../model/mesh.ts';
+import { at } from '../model/where.ts';
+import { labels, obj, str, strings } from './_fields.ts';
+import { originOf } from './_origin.ts';
+
+export const DEFAULT_MESH: Mesh = {
+  controlPlaneNamespace: 'istio-system',
+  istioVersion: NEWEST_ISTIO,
+  output: 'WasmPlugin',
+  tenantLabel: 'meshext.dev/tenant',
+  insecureRegistries: [],
+  namespaces: [],
+};
+
+export function buildMesh(meshDocs: readonly LoadedDocument[], namespaceDocs: readonly LoadedDocument[], report: Sink): Mesh {
+  if (meshDocs.length > 1) {
+    for (const d of meshDocs.slice(1)) report(at(originOf(d), [], 'MESH_CONFLICT', `a render has one Mesh; this one conflicts with ${meshDocs[0]!.file} (${originOf(meshDocs[0]!).name})`));
+  }
+  const spec = obj(meshDocs[0]?.value.spec);
+  const tenantLabel = str(spec.tenantLabel) ?? DEFAULT_MESH.tenantLabel;
+  const entries = new Map<string, { labels: Record<string, string>; tenant?: string }>();
+  for (const e of Array.isArray(spec.namespaces) ? spec.namespaces.map(obj) : []) {
+    const name = str(e.name);
+    if (!name) continue;
+    const prev = entries.get(name);
+    entries.set(name, { labels: { ...prev?.labels, ...labels(e.labels) }, tenant: str(e.tenant) ?? prev?.tenant });
+  }
+  // Namespace objects win per label key over the Mesh's entry (design §6.4).
+  for (const d of namespaceDocs) {
+    const meta = obj(d.value.metadata);
+    const name = str(meta.name);
+    if (!name) continue;
+    const prev = entries.get(name);
+    entries.set(name, { labels: { ...prev?.labels, ...labels(meta.labels) }, tenant: prev?.tenant });
+  }
+  const namespaces: InventoryNamespace[] = [...entries.keys()].sort().map((name) => {
+    const e = entries.get(name)!;
+    const tenant = e.tenant ?? e.labels[tenantLabel];
+    return tenant === undefined ? { name, labels: e.labels } : { name, labels: e.labels, tenant };
+  });
+  return {
+    controlPlaneNamespace: str(spec.controlPlaneNamespace) ?? DEFAULT_MESH.controlPlaneNamespace,
+    ...(str(spec.cluster) ? { cluster: str(spec.cluster) } : {}),
+    istioVersion: str(spec.istioVersion) ?? DEFAULT_MESH.istioVersion,
+    output: (str(spec.output) as Mesh['output'] | undefined) ?? DEFAULT_MESH.output,
+    tenantLabel,
+    insecureRegistries: strings(spec.insecureRegistries) ?? [],
+    namespaces,
+  };
+}

@@ -1,0 +1,46 @@
+// Tetrate TSB/TSE WasmExtension (extension.tsb.tetrate.io/v2). It has no namespace of its own:
+// it renders into the control-plane namespace, over its allowedIn tenants (design §6.7).
+
+import type { Extension, TrafficMatch } from '../model/extension.ts';
+import { at } from '../model/where.ts';
+import type { Translator } from './_context.ts';
+import { defined, obj, pluginConfigOf, str } from './_fields.ts';
+import { originOf } from './_origin.ts';
+
+export const translateTetrateWasmExtension: Translator = (doc, { mesh, report }) => {
+  const origin = originOf(doc);
+  const spec = obj(doc.value.spec);
+  const tenants: string[] = [];
+  (Array.isArray(spec.allowedIn) ? spec.allowedIn : []).forEach((fqn, i) => {
+    const t = tenantOfFqn(String(fqn));
+    if (t) tenants.push(t);
+    else report(at(origin, ['spec', 'allowedIn', i], 'SCHEMA', `"${String(fqn)}" does not name a tenant: expected organizations/<org>/tenants/<tenant> or a tenant name`));
+  });
+  const mode = str(obj(spec.match).mode) as TrafficMatch['mode'];
+  const ext: Extension = defined({
+    origin,
+    flavor: 'tetrate' as const,
+    name: origin.name,
+    namespace: mesh.controlPlaneNamespace,
+    controlPlane: true,
+    image: str(spec.url) ?? str(spec.image) ?? '',
+    phase: spec.phase as Extension['phase'],
+    priority: spec.priority as number | undefined,
+    config: pluginConfigOf(spec.config),
+    imagePullPolicy: spec.imagePullPolicy as Extension['imagePullPolicy'],
+    imagePullSecret: str(spec.imagePullSecret),
+    vmConfig: spec.vmConfig as Extension['vmConfig'],
+    match: mode ? [{ mode }] : undefined,
+    scope: tenants.length > 0 ? { tenants } : undefined,
+    allowedIn: tenants.length > 0 ? tenants : undefined,
+  });
+  return [ext];
+};
+
+/** `organizations/o/tenants/t[/…]` names tenant `t`; a bare name is the tenant itself. */
+export function tenantOfFqn(fqn: string): string | undefined {
+  const parts = fqn.split('/');
+  if (parts.length === 1) return parts[0] || undefined;
+  const i = parts.indexOf('tenants');
+  return parts[0] === 'organizations' && i === 2 && parts[3] ? parts[3] : undefined;
+}
