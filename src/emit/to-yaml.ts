@@ -80,7 +80,8 @@ function key(k: string): string {
 
 // Words YAML 1.1 or 1.2 read as something other than a string (Go's yaml.v2 reads 1.1).
 const SPECIAL = new Set(['y', 'n', 'yes', 'no', 'on', 'off', 'true', 'false', 'null', '~', '<<', '=']);
-const SAFE = /^[A-Za-z_/$^(][^\x00-\x1f\x7f"'`#,[\]{}|>*&!%@\\]*$/u;
+// Indicators matter only as the first character; flow and quote characters are kept out entirely.
+const SAFE = /^[A-Za-z_/$^(][^\x00-\x1f\x7f"'`#,[\]{}\\]*$/u;
 
 /** A string that every YAML 1.1 and 1.2 reader takes back as that same string. */
 export function isPlainSafe(s: string): boolean {

@@ -107,3 +107,8 @@ function parseErrorBody(body: Uint8Array): RegistryErrorDetail[] {
     return [{ code: code.slice(0, 64), message: typeof message === 'string' ? message.slice(0, 300) : '' }];
   });
 }
+
+/** What a caller sees of a registry error: its one-line, redacted message. */
+export function toFailure(e: RegistryError | ResolveFailure): ResolveFailure {
+  return isRegistryError(e) ? failure('RESOLVE_FAILED', e.message) : e;
+}

@@ -1,0 +1,70 @@
+// Registry content cached by digest only (design §6.15): `<dir>/<manifests|blobs>/<algorithm>/<hex>`.
+// A tag is never a key, so a moved tag can never be answered from the cache, and no path holds
+// anything but a digest (no credential, no tag, no registry name). Entries are written to a
+// temporary file in the same directory and renamed, so a reader never sees half a file; every
+// read is re-hashed, and an entry whose bytes do not match its name is deleted and refetched.
+
+import { createHash, randomUUID } from 'node:crypto';
+import { mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+export type CacheKind = 'manifests' | 'blobs';
+
+export interface ContentCache {
+  get(kind: CacheKind, digest: string): Promise<Buffer | undefined>;
+  /** Best effort: a cache that cannot be written only costs a refetch next time. */
+  put(kind: CacheKind, digest: string, bytes: Uint8Array): Promise<void>;
+}
+
+const DIGEST = /^(sha256|sha384|sha512):([a-f0-9]+)$/;
+const HEX_LENGTH: Readonly<Record<string, number>> = { sha256: 64, sha384: 96, sha512: 128 };
+
+/** `sha256:…` of the bytes, in the algorithm the digest names; undefined for an unsupported one. */
+export function digestOf(bytes: Uint8Array, algorithm = 'sha256'): string | undefined {
+  if (HEX_LENGTH[algorithm] === undefined) return undefined;
+  return `${algorithm}:${createHash(algorithm).update(bytes).digest('hex')}`;
+}
+
+/** True when the bytes hash to the digest (and the digest is well-formed and supported). */
+export function matchesDigest(bytes: Uint8Array, digest: string): boolean {
+  const m = DIGEST.exec(digest);
+  return m !== null && m[2]!.length === HEX_LENGTH[m[1]!] && digestOf(bytes, m[1]) === digest;
+}
+
+export function createContentCache(dir: string, log?: (line: string) => void): ContentCache {
+  const pathOf = (kind: CacheKind, digest: string): string | undefined => {
+    const m = DIGEST.exec(digest);
+    if (m === null || m[2]!.length !== HEX_LENGTH[m[1]!]) return undefined;
+    return join(dir, kind, m[1]!, m[2]!);
+  };
+  return {
+    async get(kind, digest) {
+      const path = pathOf(kind, digest);
+      if (path === undefined) return undefined;
+      let bytes: Buffer;
+      try {
+        bytes = await readFile(path);
+      } catch {
+        return undefined;
+      }
+      if (matchesDigest(bytes, digest)) return bytes;
+      log?.(`cache: ${kind} entry ${digest} is corrupt; discarding it`);
+      await unlink(path).catch(() => {});
+      return undefined;
+    },
+    async put(kind, digest, bytes) {
+      const path = pathOf(kind, digest);
+      if (path === undefined || !matchesDigest(bytes, digest)) return;
+      const folder = join(path, '..');
+      const tmp = join(folder, `.tmp-${randomUUID()}`);
+      try {
+        await mkdir(folder, { recursive: true, mode: 0o700 });
+        await writeFile(tmp, bytes, { flag: 'wx', mode: 0o600 });
+        await rename(tmp, path);
+      } catch (e) {
+        await unlink(tmp).catch(() => {});
+        log?.(`cache: cannot write ${kind} entry ${digest} under ${dir}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`);
+      }
+    },
+  };
+}

@@ -1,0 +1,460 @@
+// The wire layer under every registry and module download (go-containerregistry's
+// transport/{ping,bearer,basic,retry}.go in one place): Bearer and Basic auth driven by the
+// registry's challenge, a token cache per registry and scope, bounded retries (429 with
+// Retry-After, 5xx with backoff, dropped connections, timeouts), redirects followed by hand
+// so credentials never go to another origin, and plain HTTP only where it is allowed.
+
+import { parseChallenges, type Challenge } from './challenge.ts';
+import { findCredential, type Credential, type Env } from './docker-config.ts';
+import { registryHost } from './reference.ts';
+import { failure, isFailure, isRegistryError, registryError, redactUrl, MAX_ERROR_BODY, type RegistryError, type ResolveFailure } from './registry-error.ts';
+import type { Redactor } from './redact.ts';
+
+export interface RetryPolicy {
+  /** Attempts in all, the first included. */
+  readonly attempts: number;
+  readonly baseDelayMs: number;
+  readonly maxDelayMs: number;
+  /** A 429 asking to wait longer than this fails at once instead of stalling the render. */
+  readonly maxRetryAfterMs: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { attempts: 4, baseDelayMs: 500, maxDelayMs: 8_000, maxRetryAfterMs: 30_000 };
+export const DEFAULT_TIMEOUT_MS = 30_000;
+
+export interface TransportOptions {
+  readonly env: Env;
+  readonly insecureRegistries: readonly string[];
+  readonly redactor: Redactor;
+  /** Longest wait for response headers, or between two chunks of a body. */
+  readonly timeoutMs?: number;
+  readonly retry?: Partial<RetryPolicy>;
+  readonly log?: (line: string) => void;
+}
+
+export interface RegistryRequest {
+  /** As written in the reference (`docker.io`, `host:port`). */
+  readonly registry: string;
+  readonly repository: string;
+  readonly push?: boolean;
+  readonly method: 'GET' | 'HEAD' | 'POST' | 'PUT';
+  /** `/v2/…` under the registry, or an absolute URL the registry handed out (an upload Location). */
+  readonly path: string;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly body?: Uint8Array;
+  /** Statuses that are an answer; anything else becomes a RegistryError. */
+  readonly ok: readonly number[];
+  readonly maxBytes: number;
+}
+
+export interface HttpResponse {
+  readonly status: number;
+  readonly headers: Headers;
+  readonly body: Buffer;
+  readonly url: string;
+}
+
+export interface Transport {
+  registry(req: RegistryRequest): Promise<HttpResponse | RegistryError | ResolveFailure>;
+  /** GET of a plain URL (http(s) modules): same timeouts, retries and redirect rules, no credentials. */
+  get(url: string, maxBytes: number): Promise<HttpResponse | RegistryError>;
+}
+
+/** What one attempt produced when no HTTP response came. */
+interface NetError {
+  readonly kind: 'net';
+  readonly cause: string;
+  readonly retryable: boolean;
+}
+
+interface RegistryState {
+  scheme?: 'https' | 'http';
+  challenge?: Challenge;
+  credential?: Promise<Credential | undefined | ResolveFailure>;
+  readonly tokens: Map<string, Promise<{ value: string; expires: number } | RegistryError | ResolveFailure>>;
+}
+
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+const MAX_REDIRECTS = 10;
+const MAX_TOKEN_BYTES = 1024 * 1024;
+// Bounds one attempt however slowly a server drips bytes: the idle timeout alone would not.
+const ATTEMPT_LIMIT_MS = 10 * 60_000;
+const NOT_RETRYABLE_NET = /^(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|CERT_|ERR_TLS_CERT|DEPTH_ZERO|SELF_SIGNED|UNABLE_TO_)/;
+
+export function createTransport(opts: TransportOptions): Transport {
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const policy: RetryPolicy = { ...DEFAULT_RETRY, ...opts.retry };
+  const states = new Map<string, RegistryState>();
+  const { redactor } = opts;
+  const log = (line: string): void => opts.log?.(redactor.redact(line));
+  const plainAllowed = (host: string): boolean => isLoopbackHost(host) || opts.insecureRegistries.some((r) => r === host || r === hostnameOf(host));
+
+  const state = (registry: string): RegistryState => {
+    let s = states.get(registry);
+    if (s === undefined) states.set(registry, (s = { tokens: new Map() }));
+    return s;
+  };
+
+  async function registry(req: RegistryRequest): Promise<HttpResponse | RegistryError | ResolveFailure> {
+    const host = registryHost(req.registry);
+    const st = state(req.registry);
+    st.credential ??= findCredential(req.registry, { env: opts.env, addSecret: (x) => redactor.add(x) });
+    const credential = await st.credential;
+    if (isFailure(credential)) return credential;
+    const scope = `repository:${req.repository}:${req.push ? 'pull,push' : 'pull'}`;
+    const absolute = /^https?:\/\//.test(req.path);
+    // An upload Location may point at other storage: the registry's credentials stay with the registry.
+    const toRegistry = !absolute || new URL(req.path).host === host;
+    const urlFor = (scheme: string): string => (absolute ? req.path : `${scheme}://${host}${req.path}`);
+    let unauthorized: HttpResponse | undefined;
+    // Round 0 uses what we know; a 401 teaches us the challenge and round 1 answers it.
+    for (let round = 0; round < 2; round++) {
+      const auth = toRegistry ? await authorization(st, req.registry, host, scope, credential, round > 0) : undefined;
+      if (isFailure(auth) || isRegistryError(auth)) return auth;
+      if (round > 0 && auth === undefined) break;
+      const headers: Record<string, string> = { 'user-agent': 'meshext', ...lower(req.headers) };
+      if (auth !== undefined) headers.authorization = auth;
+      const once = async (): Promise<HttpResponse | NetError | RegistryError> => {
+        const res = await send(req.method, urlFor(st.scheme ?? 'https'), headers, req.body, [...req.ok, 401], req.maxBytes);
+        // A plain-HTTP registry answers a TLS hello with garbage: where plain HTTP is allowed, try it and remember.
+        if (isNet(res) && st.scheme === undefined && toRegistry && plainAllowed(host)) {
+          const plain = await send(req.method, urlFor('http'), headers, req.body, [...req.ok, 401], req.maxBytes);
+          if (!isNet(plain)) st.scheme = 'http';
+          return plain;
+        }
+        if (!isNet(res) && !isRegistryError(res) && toRegistry) st.scheme ??= 'https';
+        return res;
+      };
+      const res = await withRetries(req.method, urlFor(st.scheme ?? 'https'), once, [...req.ok, 401]);
+      if (isRegistryError(res)) return res;
+      if (res.status === 401 && round === 0 && toRegistry) {
+        const challenge = pickChallenge(res.headers.get('www-authenticate'));
+        unauthorized = res;
+        if (challenge !== undefined) {
+          st.challenge = challenge;
+          continue;
+        }
+      }
+      if (req.ok.includes(res.status)) return res;
+      unauthorized = res;
+      break;
+    }
+    const res = unauthorized!;
+    return registryError({ method: req.method, url: res.url, status: res.status, body: res.body, cause: authHint(res.status, credential, st.challenge), redactor });
+  }
+
+  function get(url: string, maxBytes: number): Promise<HttpResponse | RegistryError> {
+    return withRetries('GET', url, () => send('GET', url, { 'user-agent': 'meshext' }, undefined, [200], maxBytes), [200]);
+  }
+
+  /** Attempts until an answer in `ok`, a final error, or the attempt budget is spent. */
+  async function withRetries(
+    method: string,
+    url: string,
+    once: () => Promise<HttpResponse | NetError | RegistryError>,
+    ok: readonly number[],
+  ): Promise<HttpResponse | RegistryError> {
+    for (let attempt = 1; ; attempt++) {
+      const res = await once();
+      if (isRegistryError(res)) return res;
+      if (isNet(res)) {
+        if (res.retryable && attempt < policy.attempts) {
+          log(`retrying ${method} ${redactUrl(url)}: ${res.cause} (attempt ${attempt + 1} of ${policy.attempts})`);
+          await sleep(backoff(attempt));
+          continue;
+        }
+        return registryError({ method, url, cause: res.cause, temporary: res.retryable, redactor });
+      }
+      const retry = retryDecision(res, attempt);
+      if (typeof retry === 'number') {
+        log(`retrying ${method} ${redactUrl(url)}: HTTP ${res.status} (attempt ${attempt + 1} of ${policy.attempts}, in ${retry} ms)`);
+        await sleep(retry);
+        continue;
+      }
+      if (retry === undefined && ok.includes(res.status)) return res;
+      return registryError({ method, url, status: res.status, body: res.body, ...(retry ? { cause: retry } : {}), redactor });
+    }
+  }
+
+  /** The Authorization value for a scope, fetching a token when the challenge asks for one. */
+  async function authorization(
+    st: RegistryState,
+    registry: string,
+    host: string,
+    scope: string,
+    credential: Credential | undefined,
+    force: boolean,
+  ): Promise<string | undefined | RegistryError | ResolveFailure> {
+    const ch = st.challenge;
+    if (ch === undefined) return undefined;
+    if (ch.scheme === 'basic') return credential?.kind === 'basic' ? basicHeader(credential, redactor) : undefined;
+    if (ch.scheme !== 'bearer') return undefined;
+    if (credential?.kind === 'registry-token') return `Bearer ${credential.token}`;
+    let pending = force ? undefined : st.tokens.get(scope);
+    if (pending !== undefined) {
+      const t = await pending;
+      if (isFailure(t) || isRegistryError(t) || t.expires <= Date.now()) pending = undefined;
+    }
+    if (pending === undefined) {
+      const problem = checkRealm(ch.params.realm, host, plainAllowed(host));
+      if (problem !== undefined) {
+        return failure('RESOLVE_FAILED', redactor.redact(`registry ${registry} sent a token realm that ${problem}; refusing to send credentials there`));
+      }
+      pending = fetchToken(ch, registry, scope, credential);
+      st.tokens.set(scope, pending);
+    }
+    const t = await pending;
+    return isFailure(t) || isRegistryError(t) ? t : `Bearer ${t.value}`;
+  }
+
+  /** Docker token auth (distribution docs/spec/auth/token.md, oauth.md): GET, or POST for a refresh token. */
+  async function fetchToken(
+    ch: Challenge,
+    registry: string,
+    scope: string,
+    credential: Credential | undefined,
+  ): Promise<{ value: string; expires: number } | RegistryError | ResolveFailure> {
+    const realm = ch.params.realm!;
+    const scopes = [scope, ...(ch.params.scope ?? '').split(' ').filter((x) => x !== '' && x !== scope)];
+    const service = ch.params.service;
+    const viaGet = (basic: { username: string; password: string } | undefined): Promise<HttpResponse | RegistryError> => {
+      const u = new URL(realm);
+      if (service) u.searchParams.set('service', service);
+      for (const x of scopes) u.searchParams.append('scope', x);
+      const headers: Record<string, string> = { 'user-agent': 'meshext' };
+      if (basic) headers.authorization = basicHeader(basic, redactor);
+      return withRetries('GET', u.toString(), () => send('GET', u.toString(), headers, undefined, [200], MAX_TOKEN_BYTES), [200]);
+    };
+    let res: HttpResponse | RegistryError;
+    if (credential?.kind === 'identity-token') {
+      const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: credential.token, client_id: 'meshext', scope: scopes.join(' ') });
+      if (service) form.set('service', service);
+      const body = Buffer.from(form.toString(), 'utf8');
+      const headers = { 'user-agent': 'meshext', 'content-type': 'application/x-www-form-urlencoded' };
+      res = await withRetries('POST', realm, () => send('POST', realm, headers, body, [200], MAX_TOKEN_BYTES), [200]);
+      // A token server that only does GET answers the OAuth POST with 404 or 405 (oauth.md).
+      if (isRegistryError(res) && (res.status === 404 || res.status === 405)) res = await viaGet({ username: credential.username ?? '<token>', password: credential.token });
+    } else {
+      res = await viaGet(credential?.kind === 'basic' ? credential : undefined);
+    }
+    if (isRegistryError(res)) {
+      if (res.status !== 401 && res.status !== 403) return res;
+      const who = credential === undefined ? 'anonymous access' : 'the credentials';
+      return failure('RESOLVE_FAILED', redactor.redact(`the token server of ${registry} refused ${who} (HTTP ${res.status}) for ${scopes.join(' ')}`));
+    }
+    let json: { token?: unknown; access_token?: unknown; expires_in?: unknown; refresh_token?: unknown };
+    try {
+      json = JSON.parse(res.body.toString('utf8')) as typeof json;
+    } catch {
+      return failure('RESOLVE_FAILED', `the token server of ${registry} answered with something that is not JSON`);
+    }
+    const value = typeof json?.token === 'string' && json.token !== '' ? json.token : typeof json?.access_token === 'string' ? json.access_token : '';
+    for (const secret of [json?.token, json?.access_token, json?.refresh_token]) if (typeof secret === 'string') redactor.add(secret);
+    if (value === '') return failure('RESOLVE_FAILED', `the token server of ${registry} returned no token`);
+    // expires_in defaults to 60 s (token.md); renew a little early so a token never dies in flight.
+    const lifetime = typeof json.expires_in === 'number' && json.expires_in > 0 ? json.expires_in : 60;
+    return { value, expires: Date.now() + Math.max(lifetime * 1000 - 10_000, (lifetime * 1000) / 2) };
+  }
+
+  /** One attempt: the request, redirects followed by hand, the body read under a cap and an idle timeout. */
+  async function send(
+    method: string,
+    url: string,
+    headers: Record<string, string>,
+    body: Uint8Array | undefined,
+    ok: readonly number[],
+    maxBytes: number,
+  ): Promise<HttpResponse | NetError | RegistryError> {
+    const origin = new URL(url).origin;
+    let current = url;
+    let m = method;
+    let b = body;
+    let dropAuth = false;
+    for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
+      const ac = new AbortController();
+      let idle = setTimeout(() => ac.abort(), timeoutMs);
+      const bump = (): void => {
+        clearTimeout(idle);
+        idle = setTimeout(() => ac.abort(), timeoutMs);
+      };
+      const hard = setTimeout(() => ac.abort(), ATTEMPT_LIMIT_MS);
+      try {
+        const h = { ...headers };
+        if (dropAuth) delete h.authorization;
+        const res = await fetch(current, { method: m, headers: h, ...(b !== undefined ? { body: new Uint8Array(b) } : {}), redirect: 'manual', signal: ac.signal });
+        bump();
+        const location = res.headers.get('location');
+        if (REDIRECTS.has(res.status) && location !== null && !ok.includes(res.status)) {
+          await res.body?.cancel().catch(() => {});
+          let next: URL;
+          try {
+            next = new URL(location, current);
+          } catch {
+            return registryError({ method: m, url: current, status: res.status, cause: 'redirect to an invalid URL', redactor });
+          }
+          const from = new URL(current);
+          const downgrade = from.protocol === 'https:' && next.protocol === 'http:' && !plainAllowed(next.host);
+          if ((next.protocol !== 'https:' && next.protocol !== 'http:') || downgrade) {
+            return registryError({ method: m, url: current, status: res.status, cause: `refusing redirect to ${redactUrl(next.toString())}`, redactor });
+          }
+          // The spec: clients MUST NOT forward Authorization across host boundaries. Once dropped it stays dropped.
+          if (next.origin !== origin) dropAuth = true;
+          if (res.status === 303 || ((res.status === 301 || res.status === 302) && m === 'POST')) {
+            m = 'GET';
+            b = undefined;
+          }
+          current = next.toString();
+          continue;
+        }
+        const isOk = ok.includes(res.status);
+        const read = m === 'HEAD' ? Buffer.alloc(0) : await readCapped(res, isOk ? maxBytes : MAX_ERROR_BODY, isOk, bump);
+        if (read === 'too-large') {
+          return registryError({ method: m, url: current, status: res.status, cause: `response is larger than the limit of ${maxBytes} bytes`, temporary: false, redactor });
+        }
+        return { status: res.status, headers: res.headers, body: read, url: current };
+      } catch (e) {
+        return netError(e, ac.signal.aborted, timeoutMs);
+      } finally {
+        clearTimeout(idle);
+        clearTimeout(hard);
+      }
+    }
+    return registryError({ method, url, cause: `more than ${MAX_REDIRECTS} redirects`, redactor });
+  }
+
+  function backoff(attempt: number): number {
+    const exp = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
+    return Math.round(exp * (0.8 + Math.random() * 0.4));
+  }
+
+  /** A delay before the next attempt, a reason to stop, or undefined for "this is the answer". */
+  function retryDecision(res: HttpResponse, attempt: number): number | string | undefined {
+    const temporary = res.status === 429 || (res.status >= 500 && res.status !== 501 && res.status !== 505 && res.status !== 511);
+    if (!temporary) return undefined;
+    if (attempt >= policy.attempts) return `gave up after ${attempt} attempts`;
+    if (res.status !== 429) return backoff(attempt);
+    const after = retryAfterMs(res.headers.get('retry-after'));
+    if (after === undefined) return backoff(attempt);
+    if (after > policy.maxRetryAfterMs) return `rate limited; the registry asks to wait ${Math.ceil(after / 1000)} s, more than the ${Math.ceil(policy.maxRetryAfterMs / 1000)} s meshext waits`;
+    return after;
+  }
+
+  return { registry, get };
+}
+
+function isNet(x: unknown): x is NetError {
+  return (x as NetError).kind === 'net';
+}
+
+function pickChallenge(header: string | null): Challenge | undefined {
+  if (header === null) return undefined;
+  const all = parseChallenges(header);
+  return all.find((c) => c.scheme === 'bearer') ?? all.find((c) => c.scheme === 'basic');
+}
+
+export function basicHeader(c: { username: string; password: string }, redactor: Redactor): string {
+  const value = Buffer.from(`${c.username}:${c.password}`, 'utf8').toString('base64');
+  redactor.add(value);
+  return `Basic ${value}`;
+}
+
+function authHint(status: number, credential: Credential | undefined, challenge: Challenge | undefined): string | undefined {
+  if (status !== 401 && status !== 403) return undefined;
+  if (credential === undefined) return 'no credentials found for this registry (docker login, DOCKER_CONFIG or REGISTRY_AUTH_FILE)';
+  return challenge?.scheme === 'basic' || status === 401 ? 'the registry rejected the credentials' : 'access denied';
+}
+
+/** Refuses realms that would leak credentials: non-http(s), http for an https registry, link-local or private targets. */
+function checkRealm(realm: string | undefined, registryHostPort: string, plain: boolean): string | undefined {
+  if (realm === undefined || realm === '') return 'is missing';
+  let u: URL;
+  try {
+    u = new URL(realm);
+  } catch {
+    return 'is not a URL';
+  }
+  if (u.protocol !== 'https:' && !(u.protocol === 'http:' && plain)) return `uses ${u.protocol.replace(':', '')}`;
+  if (u.username !== '' || u.password !== '') return 'carries user information';
+  if (u.host === registryHostPort) return undefined;
+  const h = hostnameOf(u.host);
+  if (/^169\.254\./.test(h) || /^fe80:/i.test(h)) return 'points at a link-local address';
+  if (isPrivateIp(h) && !isPrivateIp(hostnameOf(registryHostPort)) && !isLoopbackHost(registryHostPort)) return 'points at a private address';
+  return undefined;
+}
+
+export function isLoopbackHost(host: string): boolean {
+  const h = hostnameOf(host);
+  return h === 'localhost' || h === '::1' || /^127\.\d+\.\d+\.\d+$/.test(h);
+}
+
+function isPrivateIp(h: string): boolean {
+  return /^(10\.|127\.|192\.168\.|172\.(1[6-9]|2\d|3[01])\.)/.test(h) || h === '::1' || /^f[cd][0-9a-f]{2}:/i.test(h) || h === 'localhost';
+}
+
+/** host[:port] → host, IPv6 brackets removed. */
+function hostnameOf(host: string): string {
+  if (host.startsWith('[')) return host.slice(1, host.indexOf(']'));
+  const i = host.lastIndexOf(':');
+  return i >= 0 && !host.slice(0, i).includes(':') ? host.slice(0, i) : host;
+}
+
+function lower(h: Readonly<Record<string, string>> | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(h ?? {})) out[k.toLowerCase()] = v;
+  return out;
+}
+
+function retryAfterMs(v: string | null): number | undefined {
+  if (v === null) return undefined;
+  if (/^\d+$/.test(v.trim())) return Number(v.trim()) * 1000;
+  const at = Date.parse(v);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
+}
+
+async function readCapped(res: Response, cap: number, strict: boolean, bump: () => void): Promise<Buffer | 'too-large'> {
+  const declared = Number(res.headers.get('content-length') ?? NaN);
+  if (strict && declared > cap) {
+    await res.body?.cancel().catch(() => {});
+    return 'too-large';
+  }
+  if (res.body === null) return Buffer.alloc(0);
+  const chunks: Buffer[] = [];
+  let total = 0;
+  const reader = res.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    bump();
+    total += value.byteLength;
+    if (total > cap) {
+      await reader.cancel().catch(() => {});
+      if (strict) return 'too-large';
+      chunks.push(Buffer.from(value.subarray(0, value.byteLength - (total - cap))));
+      break;
+    }
+    chunks.push(Buffer.from(value.buffer, value.byteOffset, value.byteLength));
+  }
+  return Buffer.concat(chunks);
+}
+
+function netError(e: unknown, aborted: boolean, timeoutMs: number): NetError {
+  if (aborted) return { kind: 'net', cause: `no data for ${timeoutMs} ms (timed out)`, retryable: true };
+  const code = errorCode(e);
+  const text = code === 'UND_ERR_SOCKET' || /terminated|other side closed/.test(String((e as Error)?.message)) ? 'the connection closed early' : (code ?? 'network error');
+  return { kind: 'net', cause: code && text !== code ? `${text} (${code})` : text, retryable: !NOT_RETRYABLE_NET.test(code ?? '') };
+}
+
+function errorCode(e: unknown): string | undefined {
+  for (let c: unknown = e, depth = 0; c !== undefined && c !== null && depth < 5; depth++) {
+    const code = (c as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+    const inner = (c as { errors?: unknown[] }).errors;
+    if (Array.isArray(inner) && inner.length > 0) return errorCode(inner[0]);
+    c = (c as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
