@@ -12,7 +12,8 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const schemaDir = join(root, 'src/schema/schemas');
-const outDir = join(root, 'src/schema/_generated');
+// An output directory argument lets a test check determinism without touching the tree.
+const outDir = process.argv[2] ?? join(root, 'src/schema/_generated');
 
 // Keywords whose value is a schema, a list of schemas, or a map of schemas (draft-07).
 const ONE = ['items', 'additionalItems', 'additionalProperties', 'contains', 'propertyNames', 'not', 'if', 'then', 'else'];
@@ -108,7 +109,7 @@ const schemas = files.map((f) => {
 const ids = schemas.map((s) => s.$id).sort();
 if (new Set(ids).size !== ids.length) throw new Error('duplicate $id');
 
-const ajv = new Ajv({ allErrors: true, strict: true, messages: false, inlineRefs: false, code: { source: true, esm: true } });
+const ajv = new Ajv({ allErrors: true, strict: true, messages: false, code: { source: true, esm: true } });
 const messages = {};
 for (const s of schemas) {
   const m = messagesOf(s, s.$id);
@@ -116,6 +117,10 @@ for (const s of schemas) {
   ajv.addSchema(strip(s));
 }
 const code = inlineRuntime(standaloneCode(ajv, Object.fromEntries(ids.map((id) => [exportName(id), id]))));
+// A $ref ajv does not inline compiles to a function of its own whose errors carry schemaPaths relative to
+// the definition, which schemaMessages cannot key; so every $ref must be inlined (no refs inside definitions).
+const functions = code.match(/function validate\d+\(/g)?.length ?? 0;
+if (functions !== ids.length) throw new Error(`${functions - ids.length} $ref(s) were not inlined: keep definitions free of $ref`);
 
 const sortedMessages = Object.fromEntries(ids.filter((id) => messages[id]).map((id) => [id, messages[id]]));
 const js = [
@@ -148,4 +153,4 @@ export declare const schemaMessages: Readonly<Record<string, Readonly<Record<str
 mkdirSync(outDir, { recursive: true });
 writeFileSync(join(outDir, 'validators.js'), js);
 writeFileSync(join(outDir, 'validators.d.ts'), dts);
-process.stdout.write(`gen-validators: ${ids.length} schemas → src/schema/_generated/validators.js\n`);
+process.stdout.write(`gen-validators: ${ids.length} schemas → ${join(outDir, 'validators.js')}\n`);

@@ -64,6 +64,9 @@ export function finalizeTarget(t: Target, image: ResolvedImage, mesh: Mesh, sour
   if (Math.abs(priority) > INT32_MAX) r(at(o, ['spec', 'priority'], 'SCHEMA', `priority ${priority} is outside int32`));
   if (output === 'EnvoyFilter') {
     if (Math.abs(priority) >= ENVOY_FILTER_PRIORITY_LIMIT) r(at(o, ['spec', 'priority'], 'UNSUPPORTED', `EnvoyFilter output orders priorities within ±${ENVOY_FILTER_PRIORITY_LIMIT - 1}; ${priority} is outside`));
+    for (const f of ['imagePullSecret', 'imagePullPolicy'] as const) {
+      if (fields[f] !== undefined) r(at(o, ['spec', f], 'FIELD_DROPPED', `${f} has no EnvoyFilter equivalent (istio-agent pulls ECDS modules without it); it is not emitted`, 'warning'));
+    }
     if (fields.type === 'NETWORK') r(at(o, ['spec', 'type'], 'UNSUPPORTED', 'type NETWORK cannot be emitted as an EnvoyFilter; use output WasmPlugin'));
   }
   const config = fields.config;

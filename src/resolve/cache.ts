@@ -25,17 +25,22 @@ export function digestOf(bytes: Uint8Array, algorithm = 'sha256'): string | unde
   return `${algorithm}:${createHash(algorithm).update(bytes).digest('hex')}`;
 }
 
+/** A well-formed digest in an algorithm meshext can check (sha256, sha384, sha512). */
+export function isSupportedDigest(digest: string): boolean {
+  const m = DIGEST.exec(digest);
+  return m !== null && m[2]!.length === HEX_LENGTH[m[1]!];
+}
+
 /** True when the bytes hash to the digest (and the digest is well-formed and supported). */
 export function matchesDigest(bytes: Uint8Array, digest: string): boolean {
-  const m = DIGEST.exec(digest);
-  return m !== null && m[2]!.length === HEX_LENGTH[m[1]!] && digestOf(bytes, m[1]) === digest;
+  return isSupportedDigest(digest) && digestOf(bytes, digest.split(':')[0]) === digest;
 }
 
 export function createContentCache(dir: string, log?: (line: string) => void): ContentCache {
   const pathOf = (kind: CacheKind, digest: string): string | undefined => {
-    const m = DIGEST.exec(digest);
-    if (m === null || m[2]!.length !== HEX_LENGTH[m[1]!]) return undefined;
-    return join(dir, kind, m[1]!, m[2]!);
+    if (!isSupportedDigest(digest)) return undefined;
+    const [algorithm, hex] = digest.split(':') as [string, string];
+    return join(dir, kind, algorithm, hex);
   };
   return {
     async get(kind, digest) {

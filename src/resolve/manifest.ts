@@ -6,7 +6,7 @@
 // go-containerregistry does (remote/index.go childByPlatform).
 
 import type { ContentCache } from './cache.ts';
-import { digestOf, matchesDigest } from './cache.ts';
+import { digestOf, isSupportedDigest, matchesDigest } from './cache.ts';
 import { failure, isFailure, toFailure, type ResolveFailure } from './registry-error.ts';
 import type { Transport } from './transport.ts';
 
@@ -106,12 +106,12 @@ export async function headManifest(ctx: RepoContext, reference: string): Promise
   const res = await ctx.transport.registry({ ...target(ctx), method: 'HEAD', path: manifestPath(ctx, reference), headers: { accept: MANIFEST_ACCEPT }, ok: [200], maxBytes: 0 });
   if ('kind' in res || isFailure(res)) return toFailure(res);
   const d = res.headers.get('docker-content-digest');
-  return d !== null && digestOf(Buffer.alloc(0), d.split(':')[0]) !== undefined && /^[a-z0-9]+:[a-f0-9]+$/.test(d) ? d : undefined;
+  return d !== null && isSupportedDigest(d) ? d : undefined;
 }
 
 /** A manifest by digest: from the cache when it holds it (zero requests), else fetched and checked. */
 export async function manifestByDigest(ctx: RepoContext, digest: string): Promise<FetchedManifest | ResolveFailure> {
-  if (digestOf(Buffer.alloc(0), digest.split(':')[0]) === undefined) return failure('RESOLVE_FAILED', `digest ${digest} uses an algorithm meshext cannot check`);
+  if (!isSupportedDigest(digest)) return failure('RESOLVE_FAILED', `digest ${digest} uses an algorithm meshext cannot check`);
   const cached = await ctx.cache.get('manifests', digest);
   if (cached !== undefined) {
     const manifest = parseManifest(cached);

@@ -49,6 +49,7 @@ export interface RegistryRequest {
 
 export interface HttpResponse {
   readonly status: number;
+  readonly statusText: string;
   readonly headers: Headers;
   readonly body: Buffer;
   readonly url: string;
@@ -140,7 +141,7 @@ export function createTransport(opts: TransportOptions): Transport {
       break;
     }
     const res = unauthorized!;
-    return registryError({ method: req.method, url: res.url, status: res.status, body: res.body, cause: authHint(res.status, credential, st.challenge), redactor });
+    return registryError({ method: req.method, url: res.url, status: res.status, statusText: res.statusText, body: res.body, cause: authHint(res.status, credential, st.challenge), redactor });
   }
 
   function get(url: string, maxBytes: number): Promise<HttpResponse | RegistryError> {
@@ -172,7 +173,7 @@ export function createTransport(opts: TransportOptions): Transport {
         continue;
       }
       if (retry === undefined && ok.includes(res.status)) return res;
-      return registryError({ method, url, status: res.status, body: res.body, ...(retry ? { cause: retry } : {}), redactor });
+      return registryError({ method, url, status: res.status, statusText: res.statusText, body: res.body, ...(retry ? { cause: retry } : {}), redactor });
     }
   }
 
@@ -311,7 +312,7 @@ export function createTransport(opts: TransportOptions): Transport {
         if (read === 'too-large') {
           return registryError({ method: m, url: current, status: res.status, cause: `response is larger than the limit of ${maxBytes} bytes`, temporary: false, redactor });
         }
-        return { status: res.status, headers: res.headers, body: read, url: current };
+        return { status: res.status, statusText: res.statusText, headers: res.headers, body: read, url: current };
       } catch (e) {
         return netError(e, ac.signal.aborted, timeoutMs);
       } finally {

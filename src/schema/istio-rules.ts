@@ -16,7 +16,7 @@ export function checkIstioRules(kind: 'WasmPlugin' | 'TrafficExtension', spec: u
   const out = [
     ...atMostOneTarget(spec, at, targets),
     ...noSelectorWildcards(spec.selector, [...at, 'selector']),
-    ...targetRefsSameNamespace(spec, at),
+    ...targetRefsSameNamespace(spec, at, targets),
     ...noDuplicateMatchPorts(spec.match, [...at, 'match']),
   ];
   if (kind === 'TrafficExtension') {
@@ -55,8 +55,8 @@ export function noSelectorWildcards(selector: unknown, at: Path): SchemaIssue[] 
   return out;
 }
 
-export function targetRefsSameNamespace(spec: Obj, at: Path): SchemaIssue[] {
-  const refs: [unknown, Path][] = [[spec.targetRef, [...at, 'targetRef']]];
+export function targetRefsSameNamespace(spec: Obj, at: Path, keys: readonly string[]): SchemaIssue[] {
+  const refs: [unknown, Path][] = keys.includes('targetRef') ? [[spec.targetRef, [...at, 'targetRef']]] : [];
   if (Array.isArray(spec.targetRefs)) spec.targetRefs.forEach((r, i) => refs.push([r, [...at, 'targetRefs', i]]));
   return refs
     .filter(([r]) => isObj(r) && typeof r.namespace === 'string' && r.namespace !== '')
