@@ -365,7 +365,7 @@ const bad: [name: string, yaml: string, edit: (d: Obj) => void, errors: string[]
   ['WasmExtension without url or image', tetrate, (d) => delete d.spec.url, ['spec.url: missing required field "url"']],
   ['WasmExtension with a scheme-less url and bad fields', tetrate, (d) => ((d.spec.url = 'docker.io/x:1'), (d.spec.vmConfig.env[0].name = '1X'), (d.spec.match.ports = [80]), (d.spec.phase = 'PreAuthZ')), [
     'spec.match.ports: unknown field "ports"',
-    'spec.phase: must be one of UNSPECIFIED_PHASE, AUTHN, AUTHZ, STATS (got "PreAuthZ")',
+    'spec.phase: must be one of AUTHN, AUTHZ, STATS, UNSPECIFIED_PHASE (got "PreAuthZ")',
     'spec.url: must start with oci://, http://, https:// or file:// (got "docker.io/x:1")',
     'spec.vmConfig.env[0].name: must be a letter or "_" followed by letters, digits or "_" (got "1X")',
   ]],

@@ -126,7 +126,7 @@ export function createTransport(opts: TransportOptions): Transport {
         if (!isNet(res) && !isRegistryError(res) && toRegistry) st.scheme ??= 'https';
         return res;
       };
-      const res = await withRetries(req.method, urlFor(st.scheme ?? 'https'), once, [...req.ok, 401]);
+      const res = await withRetries(req.method, () => urlFor(st.scheme ?? 'https'), once, [...req.ok, 401]);
       if (isRegistryError(res)) return res;
       if (res.status === 401 && round === 0 && toRegistry) {
         const challenge = pickChallenge(res.headers.get('www-authenticate'));
@@ -151,13 +151,14 @@ export function createTransport(opts: TransportOptions): Transport {
   /** Attempts until an answer in `ok`, a final error, or the attempt budget is spent. */
   async function withRetries(
     method: string,
-    url: string,
+    target: string | (() => string),
     once: () => Promise<HttpResponse | NetError | RegistryError>,
     ok: readonly number[],
   ): Promise<HttpResponse | RegistryError> {
     for (let attempt = 1; ; attempt++) {
       const res = await once();
       if (isRegistryError(res)) return res;
+      const url = isNet(res) ? (typeof target === 'string' ? target : target()) : res.url;
       if (isNet(res)) {
         if (res.retryable && attempt < policy.attempts) {
           log(`retrying ${method} ${redactUrl(url)}: ${res.cause} (attempt ${attempt + 1} of ${policy.attempts})`);
