@@ -103,6 +103,14 @@ export async function render(req: RenderRequest): Promise<RenderResult> {
   const res = await resolveImages(uses, { lock, mode: req.mode, offline: req.offline, locked: req.locked, live: req.live ? () => req.live!(mesh.insecureRegistries) : undefined }, report);
   if (res.failed) return fail(hasCode(diagnostics, ['INVALID_REFERENCE', 'LOCK_INVALID']) ? 1 : 3, { mesh, root, classified, lockFile });
 
+  if (req.locked && lock && req.mode === 'render') {
+    // --locked fails wherever `meshext lock` would change the file, stale entries included.
+    const stale = [...lock.keys()].filter((k) => !res.resolved.has(k));
+    if (stale.length > 0) {
+      report({ code: 'LOCK_MISMATCH', severity: 'error', message: `the lock pins images no declaration uses (${stale.join(', ')}), which --locked forbids; run meshext lock`, file: req.lockPath ?? LOCK_FILE });
+      return fail(1, { mesh, root, classified, lockFile });
+    }
+  }
   const resolved: Resolved[] = [];
   for (const t of targets) {
     const r = finalizeTarget(t, res.images.get(t.fields.image)!, mesh, root !== undefined && t.ext.origin.file !== '<stdin>' ? t.ext.origin.file : undefined, report);

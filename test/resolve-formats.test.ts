@@ -126,7 +126,7 @@ test('a missing tag and a missing repository fail with the registry error', asyn
   const d = `${reg.host}/nothing/here@sha256:${'0'.repeat(64)}`;
   assert.equal(await resolveOne(d), {
     code: 'RESOLVE_FAILED',
-    message: `image ${d}: GET http://${reg.host}/v2/nothing/here/manifests/sha256:${'0'.repeat(64)}: 404 Not Found: NAME_UNKNOWN: repository name not known to registry`,
+    message: `image ${d}: GET http://${reg.host}/v2/nothing/here/manifests/sha256:${'0'.repeat(64)}: 404 Not Found: MANIFEST_UNKNOWN: manifest unknown`,
   });
 });
 

@@ -1,7 +1,7 @@
 // Tetrate TSB/TSE WasmExtension (extension.tsb.tetrate.io/v2). It has no namespace of its own:
 // it renders into the control-plane namespace, over its allowedIn tenants (design §6.7).
 
-import type { Extension, TrafficMatch } from '../model/extension.ts';
+import type { EnvVar, Extension, TrafficMatch } from '../model/extension.ts';
 import { at } from '../model/where.ts';
 import type { Translator } from './_context.ts';
 import { defined, obj, pluginConfigOf, str } from './_fields.ts';
@@ -17,6 +17,12 @@ export const translateTetrateWasmExtension: Translator = (doc, { mesh, report })
     else report(at(origin, ['spec', 'allowedIn', i], 'SCHEMA', `"${String(fqn)}" does not name a tenant: expected organizations/<org>/tenants/<tenant> or a tenant name`));
   });
   const mode = str(obj(spec.match).mode) as TrafficMatch['mode'];
+  // TSB ignores `value` for HOST variables; Istio rejects it, so it is dropped here.
+  const env = (obj(spec.vmConfig).env as EnvVar[] | undefined)?.map((e, i) => {
+    if (e.valueFrom !== 'HOST' || e.value === undefined) return e;
+    report(at(origin, ['spec', 'vmConfig', 'env', i, 'value'], 'FIELD_DROPPED', 'value is ignored for valueFrom HOST (as TSB does) and is not emitted', 'warning'));
+    return { name: e.name, valueFrom: e.valueFrom };
+  });
   const ext: Extension = defined({
     origin,
     flavor: 'tetrate' as const,
@@ -29,7 +35,7 @@ export const translateTetrateWasmExtension: Translator = (doc, { mesh, report })
     config: pluginConfigOf(spec.config),
     imagePullPolicy: spec.imagePullPolicy as Extension['imagePullPolicy'],
     imagePullSecret: str(spec.imagePullSecret),
-    vmConfig: spec.vmConfig as Extension['vmConfig'],
+    vmConfig: spec.vmConfig === undefined ? undefined : env ? { env } : {},
     match: mode ? [{ mode }] : undefined,
     scope: tenants.length > 0 ? { tenants } : undefined,
     allowedIn: tenants.length > 0 ? tenants : undefined,
