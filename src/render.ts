@@ -113,7 +113,7 @@ export async function render(req: RenderRequest): Promise<RenderResult> {
   }
   const resolved: Resolved[] = [];
   for (const t of targets) {
-    const r = finalizeTarget(t, res.images.get(t.fields.image)!, mesh, root !== undefined && t.ext.origin.file !== '<stdin>' ? t.ext.origin.file : undefined, report);
+    const r = finalizeTarget(t, res.images.get(t.fields.image)!, mesh, t.ext.origin.file.startsWith('<') ? undefined : t.ext.origin.file, report);
     if (r) resolved.push(r);
   }
   const resources = emitResources(resolved, report);

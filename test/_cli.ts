@@ -9,7 +9,7 @@ export interface Run {
   readonly stderr: string;
 }
 
-export async function runCli(argv: readonly string[], opts: { cwd?: string; stdin?: string | Buffer; env?: Record<string, string | undefined> } = {}): Promise<Run> {
+export async function runCli(argv: readonly string[], opts: { cwd?: string; stdin?: string | Buffer; env?: Record<string, string | undefined>; stdinIsTTY?: boolean } = {}): Promise<Run> {
   let stdout = '';
   let stderr = '';
   const io: Io = {
@@ -17,10 +17,11 @@ export async function runCli(argv: readonly string[], opts: { cwd?: string; stdi
     env: opts.env ?? { PATH: process.env.PATH, HOME: process.env.HOME, XDG_CACHE_HOME: process.env.XDG_CACHE_HOME },
     cwd: opts.cwd ?? process.cwd(),
     stdin: async () => Buffer.from(opts.stdin ?? ''),
-    stdinIsTTY: opts.stdin === undefined,
+    stdinIsTTY: opts.stdinIsTTY ?? opts.stdin === undefined,
     stderrIsTTY: false,
     stdout: (s) => void (stdout += s),
     stderr: (s) => void (stderr += s),
+    self: { node: process.execPath, script: new URL('../dist/meshext.mjs', import.meta.url).pathname },
   };
   const code = await cli(io);
   return { code, stdout, stderr };

@@ -5,7 +5,8 @@
 
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
-import { PASSWORD, USER, type TestRegistry } from './_registry.ts';
+import { PASSWORD, USER } from './_registry.ts';
+import type { TestRegistry } from './_registry.ts';
 
 export const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 export const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';

@@ -9,9 +9,12 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLiveResolver } from '../src/resolve/live-resolver.ts';
-import { parseImageRef, type ImageRef } from '../src/resolve/reference.ts';
-import { pushFixtures, type Fixture } from './_images.ts';
-import { PASSWORD, REFRESH_TOKEN, startRegistry, USER, type TestRegistry } from './_registry.ts';
+import { parseImageRef } from '../src/resolve/reference.ts';
+import type { ImageRef } from '../src/resolve/reference.ts';
+import { pushFixtures } from './_images.ts';
+import type { Fixture } from './_images.ts';
+import { PASSWORD, REFRESH_TOKEN, startRegistry, USER } from './_registry.ts';
+import type { TestRegistry } from './_registry.ts';
 
 let basic: TestRegistry;
 let token: TestRegistry;

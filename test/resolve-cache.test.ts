@@ -8,9 +8,12 @@ import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { createLiveResolver } from '../src/resolve/live-resolver.ts';
-import { parseImageRef, type ImageRef } from '../src/resolve/reference.ts';
-import { digestOf, pushFixtures, type Fixture } from './_images.ts';
-import { startRegistry, type TestRegistry } from './_registry.ts';
+import { parseImageRef } from '../src/resolve/reference.ts';
+import type { ImageRef } from '../src/resolve/reference.ts';
+import { digestOf, pushFixtures } from './_images.ts';
+import type { Fixture } from './_images.ts';
+import { startRegistry } from './_registry.ts';
+import type { TestRegistry } from './_registry.ts';
 
 let reg: TestRegistry;
 let fx: Record<string, Fixture>;

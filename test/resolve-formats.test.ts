@@ -6,14 +6,19 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkdtempSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer } from 'node:http';
+import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { createLiveResolver, type LiveResolverOptions } from '../src/resolve/live-resolver.ts';
-import { parseImageRef, type ImageRef } from '../src/resolve/reference.ts';
-import { fsImage, push, pushFixtures, sha256, tar, wasm, type Fixture } from './_images.ts';
-import { startRegistry, type TestRegistry } from './_registry.ts';
+import { createLiveResolver } from '../src/resolve/live-resolver.ts';
+import type { LiveResolverOptions } from '../src/resolve/live-resolver.ts';
+import { parseImageRef } from '../src/resolve/reference.ts';
+import type { ImageRef } from '../src/resolve/reference.ts';
+import { fsImage, push, pushFixtures, sha256, tar, wasm } from './_images.ts';
+import type { Fixture } from './_images.ts';
+import { startRegistry } from './_registry.ts';
+import type { TestRegistry } from './_registry.ts';
 
 let reg: TestRegistry;
 let fx: Record<string, Fixture>;

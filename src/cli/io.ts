@@ -11,6 +11,8 @@ export interface Io {
   readonly stderrIsTTY: boolean;
   readonly stdout: (chunk: string) => void;
   readonly stderr: (chunk: string) => void;
+  /** How this process was started, for writing wrappers that start it again. */
+  readonly self: { readonly node: string; readonly script: string };
 }
 
 /** A command's entry: parse its own argv (after the command name), return the exit code. */

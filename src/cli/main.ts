@@ -20,6 +20,7 @@ const io: Io = {
   stderrIsTTY: process.stderr.isTTY === true,
   stdout: (s) => void process.stdout.write(s),
   stderr: (s) => void process.stderr.write(s),
+  self: { node: process.execPath, script: process.argv[1] ?? '' },
 };
 
 cli(io).then(

@@ -1,8 +1,8 @@
 // Text to located YAML documents. Hostile input is expected: syntax errors, duplicate keys,
 // alias bombs and deep nesting all become diagnostics, never exceptions.
 
-import { LineCounter, parseAllDocuments, isMap, isSeq, isScalar } from 'yaml';
-import type { Document, Node, Pair } from 'yaml';
+import { Composer, LineCounter, Parser, isMap, isSeq, isScalar } from 'yaml';
+import type { CST, Document, Node, Pair } from 'yaml';
 import type { Diagnostic } from '../model/diagnostic.ts';
 
 export type Path = readonly (string | number)[];
@@ -23,20 +23,43 @@ const MAX_DEPTH = 200;
 
 export function parseDocuments(text: string, file: string, onError: (d: Diagnostic) => void): LoadedDocument[] {
   const lineCounter = new LineCounter();
+  const pos = (offset: number): [number, number] => {
+    const lp = lineCounter.linePos(offset);
+    return [lp.line, lp.col];
+  };
   let docs: Document.Parsed[];
+  // Document index in the file of each composed document (too-deep ones are never composed).
+  const indexes: number[] = [];
   try {
-    docs = parseAllDocuments(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true }) as Document.Parsed[];
-    if (!Array.isArray(docs)) docs = [docs];
+    // The parser is iterative; the composer recurses. Measure nesting on the parser's tokens first,
+    // so deep input gets the same error on every machine instead of a stack overflow somewhere.
+    const tokens: CST.Token[] = [];
+    let docIndex = 0;
+    let dropped = false;
+    for (const token of new Parser(lineCounter.addNewLine).parse(text)) {
+      if (token.type !== 'document') {
+        if (!(dropped && token.type === 'doc-end')) tokens.push(token);
+        continue;
+      }
+      const index = docIndex++;
+      const deep = tooDeep(token.value, MAX_DEPTH);
+      dropped = deep !== undefined;
+      if (deep === undefined) {
+        tokens.push(token);
+        indexes.push(index);
+        continue;
+      }
+      const [line, col] = pos(deep);
+      onError({ code: 'YAML_LIMIT', severity: 'error', message: `document ${index + 1} is nested deeper than ${MAX_DEPTH} levels`, file, line, col });
+    }
+    docs = Array.from(new Composer({ uniqueKeys: true, prettyErrors: false, strict: true }).compose(tokens)) as Document.Parsed[];
   } catch (e) {
     onError({ code: 'YAML_LIMIT', severity: 'error', message: `cannot parse: ${(e as Error).message}`, file, line: 1, col: 1 });
     return [];
   }
   const out: LoadedDocument[] = [];
-  docs.forEach((doc, index) => {
-    const pos = (offset: number): [number, number] => {
-      const lp = lineCounter.linePos(offset);
-      return [lp.line, lp.col];
-    };
+  docs.forEach((doc, i) => {
+    const index = indexes[i] ?? i;
     if (doc.errors.length > 0) {
       for (const err of doc.errors) {
         const [line, col] = pos(err.pos[0]);
@@ -48,10 +71,6 @@ export function parseDocuments(text: string, file: string, onError: (d: Diagnost
     const [line, col] = pos(doc.contents.range?.[0] ?? 0);
     if (!isMap(doc.contents)) {
       onError({ code: 'YAML_NOT_OBJECT', severity: 'error', message: `document ${index + 1} is a ${describe(doc.contents)}, not an object`, file, line, col });
-      return;
-    }
-    if (depthExceeds(doc.contents, MAX_DEPTH)) {
-      onError({ code: 'YAML_LIMIT', severity: 'error', message: `document ${index + 1} is nested deeper than ${MAX_DEPTH} levels`, file, line, col });
       return;
     }
     let value: unknown;
@@ -95,16 +114,22 @@ function nearestNode(root: Node, path: Path): Node {
   return cited;
 }
 
-function depthExceeds(node: unknown, max: number): boolean {
+/** Offset of the first node nested deeper than `max` under a document's root token, if any. */
+function tooDeep(root: CST.Token | undefined, max: number): number | undefined {
   // Iterative so hostile nesting cannot overflow the stack.
-  const stack: [unknown, number][] = [[node, 0]];
+  const stack: [CST.Token, number][] = root ? [[root, 0]] : [];
   while (stack.length > 0) {
-    const [n, d] = stack.pop()!;
-    if (d > max) return true;
-    if (isMap(n)) for (const p of n.items) stack.push([p.value, d + 1]);
-    else if (isSeq(n)) for (const i of n.items) stack.push([i, d + 1]);
+    const [t, d] = stack.pop()!;
+    if (t.type !== 'block-map' && t.type !== 'block-seq' && t.type !== 'flow-collection') continue;
+    for (const item of t.items) {
+      for (const child of [item.key, item.value]) {
+        if (!child) continue;
+        if (d + 1 > max) return child.offset;
+        stack.push([child, d + 1]);
+      }
+    }
   }
-  return false;
+  return undefined;
 }
 
 function describe(node: unknown): string {

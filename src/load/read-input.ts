@@ -23,7 +23,7 @@ export function loadPaths(paths: readonly string[], cwd: string, onError: (d: Di
     const file = sourcePath(root, abs);
     const size = statSync(abs).size;
     if (size > MAX_FILE_BYTES) {
-      onError({ code: 'FILE_TOO_LARGE', severity: 'error', message: `file is ${size} bytes, more than the ${MAX_FILE_BYTES} a declaration file may have`, file });
+      onError({ code: 'FILE_TOO_LARGE', severity: 'error', message: `file is ${size} bytes, more than the ${MAX_FILE_BYTES} a declaration file may have`, file, line: 1, col: 1 });
       continue;
     }
     let bytes: Buffer;
@@ -40,34 +40,36 @@ export function loadPaths(paths: readonly string[], cwd: string, onError: (d: Di
 
 export function loadBytes(bytes: Buffer, file: string, onError: (d: Diagnostic) => void): LoadedDocument[] {
   if (bytes.length > MAX_FILE_BYTES) {
-    onError({ code: 'FILE_TOO_LARGE', severity: 'error', message: `input is ${bytes.length} bytes, more than the ${MAX_FILE_BYTES} allowed`, file });
+    onError({ code: 'FILE_TOO_LARGE', severity: 'error', message: `input is ${bytes.length} bytes, more than the ${MAX_FILE_BYTES} allowed`, file, line: 1, col: 1 });
     return [];
   }
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
   } catch {
-    onError({ code: 'FILE_ENCODING', severity: 'error', message: 'file is not valid UTF-8', file, line: lineOfBadByte(bytes) });
+    const [line, col] = positionOfBadByte(bytes);
+    onError({ code: 'FILE_ENCODING', severity: 'error', message: 'file is not valid UTF-8', file, line, col });
     return [];
   }
   return parseDocuments(text, file, onError);
 }
 
-function lineOfBadByte(bytes: Buffer): number {
-  // Find the first invalid sequence by decoding prefixes line by line.
-  let line = 1;
-  let start = 0;
+/** [line, col] of the first byte that is not valid UTF-8; col counts the characters before it on its line. */
+function positionOfBadByte(bytes: Buffer): [number, number] {
   const dec = new TextDecoder('utf-8', { fatal: true });
-  for (let i = 0; i <= bytes.length; i++) {
-    if (i === bytes.length || bytes[i] === 0x0a) {
-      try {
-        dec.decode(bytes.subarray(start, i));
-      } catch {
-        return line;
-      }
-      line++;
-      start = i + 1;
+  let line = 1;
+  let col = 1;
+  try {
+    for (let i = 0; i < bytes.length; i++) {
+      if (dec.decode(bytes.subarray(i, i + 1), { stream: true }) === '') continue; // inside a sequence
+      if (bytes[i] === 0x0a) {
+        line++;
+        col = 1;
+      } else col++;
     }
+    dec.decode(); // a sequence cut off by the end of the file
+  } catch {
+    // the sequence that began after the last whole character is the bad one
   }
-  return 1;
+  return [line, col];
 }

@@ -48,8 +48,15 @@ export interface Diagnostic {
   readonly col?: number;
   /** Dotted field path inside the document, e.g. `spec.scope.namespaces[1]`. */
   readonly field?: string;
-  /** `kind/namespace/name` of the declaration concerned. */
-  readonly resource?: string;
+  /** The declaration concerned (KRM results carry it as resourceRef). */
+  readonly resource?: ResourceRef;
+}
+
+export interface ResourceRef {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly name: string;
+  readonly namespace?: string;
 }
 
 export type Sink = (d: Diagnostic) => void;

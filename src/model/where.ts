@@ -1,6 +1,6 @@
 // Turning a source document and a field path into a diagnostic that cites file, line and field.
 
-import type { Diagnostic, DiagnosticCode, Severity } from './diagnostic.ts';
+import type { Diagnostic, DiagnosticCode, ResourceRef, Severity } from './diagnostic.ts';
 import type { Origin } from './extension.ts';
 
 export type FieldPath = readonly (string | number)[];
@@ -11,8 +11,9 @@ export function formatPath(path: FieldPath): string {
   return out;
 }
 
-export function resourceOf(o: Pick<Origin, 'kind' | 'name' | 'namespace'>): string {
-  return `${o.kind}/${o.namespace ? `${o.namespace}/` : ''}${o.name}`;
+export function resourceOf(o: Pick<Origin, 'apiVersion' | 'kind' | 'name' | 'namespace'>): ResourceRef | undefined {
+  if (!o.name) return undefined;
+  return o.namespace ? { apiVersion: o.apiVersion, kind: o.kind, name: o.name, namespace: o.namespace } : { apiVersion: o.apiVersion, kind: o.kind, name: o.name };
 }
 
 /** A diagnostic about `path` in the document `origin` came from. */

@@ -4,7 +4,8 @@
 
 import { digestOf, isSupportedDigest, matchesDigest } from './cache.ts';
 import type { Descriptor, RepoContext } from './manifest.ts';
-import { failure, isFailure, toFailure, type ResolveFailure } from './registry-error.ts';
+import { failure, isFailure, toFailure } from './registry-error.ts';
+import type { ResolveFailure } from './registry-error.ts';
 
 export async function fetchBlob(ctx: RepoContext, desc: Descriptor, maxBytes: number): Promise<Buffer | ResolveFailure> {
   if (!isSupportedDigest(desc.digest)) return failure('RESOLVE_FAILED', `blob ${desc.digest} uses a digest algorithm meshext cannot check`);

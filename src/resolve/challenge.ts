@@ -1,7 +1,9 @@
 // WWW-Authenticate (RFC 7235) as registries really send it: several challenges in one header
 // (Node joins repeated headers with ", "), quoted or bare values (gcr.io sends service=gcr.io
 // unquoted), backslash escapes, missing parameters, and token68 forms such as `Basic abc==`.
-// No npm parser gets all of these right (reference/oci.md §2), hence this file.
+// No npm parser gets all of these right (reference/oci.md §2), hence this file. Also here: the
+// check of a Bearer realm before credentials go to it (go-containerregistry bearer.go
+// validateRealmURL), since a registry's challenge decides where our secrets would travel.
 
 export interface Challenge {
   /** Lower-cased: "bearer", "basic", … */
@@ -79,4 +81,38 @@ export function parseChallenges(header: string): Challenge[] {
     while (i < s.length && s[i] !== ',' && s[i] !== ' ' && s[i] !== '\t') i++;
     return s.slice(start, i);
   }
+}
+
+/** Refuses realms that would leak credentials: non-http(s), http for an https registry, link-local or private targets. */
+export function checkRealm(realm: string | undefined, registryHostPort: string, plain: boolean): string | undefined {
+  if (realm === undefined || realm === '') return 'is missing';
+  let u: URL;
+  try {
+    u = new URL(realm);
+  } catch {
+    return 'is not a URL';
+  }
+  if (u.protocol !== 'https:' && !(u.protocol === 'http:' && plain)) return `uses ${u.protocol.replace(':', '')}`;
+  if (u.username !== '' || u.password !== '') return 'carries user information';
+  if (u.host === registryHostPort) return undefined;
+  const h = hostnameOf(u.host);
+  if (/^169\.254\./.test(h) || /^fe80:/i.test(h)) return 'points at a link-local address';
+  if (isPrivateIp(h) && !isPrivateIp(hostnameOf(registryHostPort)) && !isLoopbackHost(registryHostPort)) return 'points at a private address';
+  return undefined;
+}
+
+export function isLoopbackHost(host: string): boolean {
+  const h = hostnameOf(host);
+  return h === 'localhost' || h === '::1' || /^127\.\d+\.\d+\.\d+$/.test(h);
+}
+
+function isPrivateIp(h: string): boolean {
+  return /^(10\.|127\.|192\.168\.|172\.(1[6-9]|2\d|3[01])\.)/.test(h) || h === '::1' || /^f[cd][0-9a-f]{2}:/i.test(h) || h === 'localhost';
+}
+
+/** host[:port] → host, IPv6 brackets removed. */
+export function hostnameOf(host: string): string {
+  if (host.startsWith('[')) return host.slice(1, host.indexOf(']'));
+  const i = host.lastIndexOf(':');
+  return i >= 0 && !host.slice(0, i).includes(':') ? host.slice(0, i) : host;
 }

@@ -9,11 +9,15 @@ import { createHash } from 'node:crypto';
 import { fetchBlob } from './blob.ts';
 import { digestOf } from './cache.ts';
 import { classifyImage, DEFAULTS_ANNOTATION, inspectImage, isWasm, WASM_MEDIA } from './formats.ts';
-import { createPullKit, type LiveResolverOptions } from './live-resolver.ts';
-import { MEDIA, parseManifest, resolvePlatformManifest, type Descriptor } from './manifest.ts';
+import { createPullKit } from './live-resolver.ts';
+import type { LiveResolverOptions } from './live-resolver.ts';
+import { MEDIA, parseManifest, resolvePlatformManifest } from './manifest.ts';
+import type { Descriptor } from './manifest.ts';
 import { pushBlob, pushManifest } from './push.ts';
-import { pinnedUrl, type ImageRef } from './reference.ts';
-import { failure, isFailure, type ResolveFailure } from './registry-error.ts';
+import { pinnedUrl } from './reference.ts';
+import type { ImageRef } from './reference.ts';
+import { failure, isFailure } from './registry-error.ts';
+import type { ResolveFailure } from './registry-error.ts';
 
 export type ConvertImageOptions = Omit<LiveResolverOptions, 'concurrency' | 'onProgress'>;
 

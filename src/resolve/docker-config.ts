@@ -7,7 +7,8 @@
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { failure, type ResolveFailure } from './registry-error.ts';
+import { failure } from './registry-error.ts';
+import type { ResolveFailure } from './registry-error.ts';
 
 export type Credential =
   | { readonly kind: 'basic'; readonly username: string; readonly password: string }
@@ -139,11 +140,12 @@ function runHelper(name: string, server: string, opts: FindCredentialOptions): P
       { env, timeout: opts.helperTimeoutMs ?? 10_000, maxBuffer: MAX_HELPER_OUTPUT, encoding: 'utf8', windowsHide: true },
       (err, stdout, stderr) => {
         if (err) {
-          const code = (err as NodeJS.ErrnoException).code;
+          // execFile's `code` is an errno string when the program could not run, the exit status otherwise.
+          const code = (err as { code?: unknown }).code;
           if (code === 'ENOENT') return resolve(failure('RESOLVE_FAILED', `credential helper ${program} is not on PATH`));
           if (/credentials not found/i.test(`${stdout}\n${stderr}`)) return resolve(undefined);
           // The helper's own output is not echoed: it may hold what we were asking for.
-          const why = err.killed ? 'timed out' : `exited with ${typeof code === 'number' ? code : ((err as { code?: unknown }).code ?? 'an error')}`;
+          const why = err.killed ? 'timed out' : `failed (${typeof code === 'number' ? `exit status ${code}` : String(code ?? 'error')})`;
           return resolve(failure('RESOLVE_FAILED', `credential helper ${program} ${why} for ${server}`));
         }
         let json: { Username?: unknown; Secret?: unknown };

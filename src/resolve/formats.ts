@@ -12,8 +12,10 @@ import { parse as parseYaml } from 'yaml';
 import type { ImageDefaults, ImageFormat } from '../model/image.ts';
 import type { Descriptor, ImageManifest } from './manifest.ts';
 import { MEDIA } from './manifest.ts';
-import { failure, isFailure, type ResolveFailure } from './registry-error.ts';
-import { goBase, LAYER_MEDIA, normalizePath, readTarLayer, type TarFile } from './tar-layer.ts';
+import { failure, isFailure } from './registry-error.ts';
+import type { ResolveFailure } from './registry-error.ts';
+import { goBase, LAYER_MEDIA, normalizePath, readTarLayer } from './tar-layer.ts';
+import type { TarFile } from './tar-layer.ts';
 
 export const WASM_MEDIA = {
   config: 'application/vnd.module.wasm.config.v1+json',

@@ -8,7 +8,8 @@ import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import { unpackTar } from 'modern-tar';
 import { isWasm } from './formats.ts';
-import { failure, toFailure, type ResolveFailure } from './registry-error.ts';
+import { failure, toFailure } from './registry-error.ts';
+import type { ResolveFailure } from './registry-error.ts';
 import type { Transport } from './transport.ts';
 
 const MAX_UNWRAP = 8;

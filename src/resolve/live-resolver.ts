@@ -9,11 +9,16 @@ import { fetchBlob } from './blob.ts';
 import { createContentCache } from './cache.ts';
 import { classifyImage } from './formats.ts';
 import { fetchHttpModule } from './http-module.ts';
-import { resolvePlatformManifest, type RepoContext } from './manifest.ts';
-import { createRedactor, type Redactor } from './redact.ts';
-import { pinnedUrl, type ImageRef } from './reference.ts';
-import { failure, isFailure, type ResolveFailure } from './registry-error.ts';
-import { createTransport, type RetryPolicy, type Transport } from './transport.ts';
+import { resolvePlatformManifest } from './manifest.ts';
+import type { RepoContext } from './manifest.ts';
+import { createRedactor } from './redact.ts';
+import type { Redactor } from './redact.ts';
+import { pinnedUrl } from './reference.ts';
+import type { ImageRef } from './reference.ts';
+import { failure, isFailure } from './registry-error.ts';
+import type { ResolveFailure } from './registry-error.ts';
+import { createTransport } from './transport.ts';
+import type { RetryPolicy, Transport } from './transport.ts';
 
 export type { ResolveFailure } from './registry-error.ts';
 

@@ -7,7 +7,8 @@
 
 import type { ContentCache } from './cache.ts';
 import { digestOf, isSupportedDigest, matchesDigest } from './cache.ts';
-import { failure, isFailure, toFailure, type ResolveFailure } from './registry-error.ts';
+import { failure, isFailure, toFailure } from './registry-error.ts';
+import type { ResolveFailure } from './registry-error.ts';
 import type { Transport } from './transport.ts';
 
 export const MEDIA = {

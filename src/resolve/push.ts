@@ -5,7 +5,8 @@
 
 import { digestOf } from './cache.ts';
 import type { RepoContext } from './manifest.ts';
-import { failure, isFailure, toFailure, type ResolveFailure } from './registry-error.ts';
+import { failure, isFailure, toFailure } from './registry-error.ts';
+import type { ResolveFailure } from './registry-error.ts';
 import type { HttpResponse, RegistryRequest } from './transport.ts';
 
 const SMALL = 64 * 1024;

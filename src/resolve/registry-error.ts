@@ -83,8 +83,8 @@ export function registryError(input: RegistryErrorInput): RegistryError {
     input.temporary ?? ((input.status !== undefined && TEMPORARY_STATUS.has(input.status)) || codes.some((c) => TEMPORARY_CODES.has(c.code)));
   const parts = [`${input.method} ${url}`];
   if (input.status !== undefined) parts.push(`${input.status}${input.statusText ? ` ${input.statusText}` : ''}`);
-  if (input.cause) parts.push(input.cause);
   for (const c of codes) parts.push(c.message ? `${c.code}: ${c.message}` : c.code);
+  if (input.cause) parts.push(input.cause);
   const message = input.redactor.redact(parts.join(': ').replace(/[\r\n]+/g, ' '));
   return { kind: 'registry-error', ...(input.status !== undefined ? { status: input.status } : {}), codes, method: input.method, url, temporary, message };
 }
@@ -111,4 +111,35 @@ function parseErrorBody(body: Uint8Array): RegistryErrorDetail[] {
 /** What a caller sees of a registry error: its one-line, redacted message. */
 export function toFailure(e: RegistryError | ResolveFailure): ResolveFailure {
   return isRegistryError(e) ? failure('RESOLVE_FAILED', e.message) : e;
+}
+
+// Failures that will not change on a retry: nobody listening, no such host, a certificate problem.
+const NOT_RETRYABLE_NET = /^(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|CERT_|ERR_TLS_CERT|DEPTH_ZERO|SELF_SIGNED|UNABLE_TO_)/;
+
+/** What went wrong when fetch threw (undici buries the code in `cause`, or in an AggregateError). */
+export function describeNetworkError(e: unknown, timedOut: boolean, timeoutMs: number): { cause: string; retryable: boolean } {
+  if (timedOut) return { cause: `no data for ${timeoutMs} ms (timed out)`, retryable: true };
+  const code = errorCode(e);
+  const closed = code === 'UND_ERR_SOCKET' || /terminated|other side closed/.test(String((e as Error)?.message));
+  const known = closed ? 'the connection closed early' : code === undefined ? 'network error' : NETWORK_TEXT.find(([re]) => re.test(code))?.[1];
+  return { cause: known === undefined ? (code ?? 'network error') : code ? `${known} (${code})` : known, retryable: !NOT_RETRYABLE_NET.test(code ?? '') };
+}
+
+const NETWORK_TEXT: readonly [RegExp, string][] = [
+  [/^ECONNREFUSED$/, 'connection refused'],
+  [/^(ENOTFOUND|EAI_AGAIN)$/, 'host not found'],
+  [/^ECONNRESET$/, 'connection reset'],
+  [/^(ERR_SSL_WRONG_VERSION_NUMBER|EPROTO)$/, 'TLS handshake failed; if the registry speaks plain HTTP, list it in insecureRegistries'],
+  [/^(CERT_|ERR_TLS_CERT|DEPTH_ZERO|SELF_SIGNED|UNABLE_TO_)/, 'TLS certificate not trusted'],
+];
+
+function errorCode(e: unknown): string | undefined {
+  for (let c: unknown = e, depth = 0; c !== undefined && c !== null && depth < 5; depth++) {
+    const code = (c as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+    const inner = (c as { errors?: unknown[] }).errors;
+    if (Array.isArray(inner) && inner.length > 0) return errorCode(inner[0]);
+    c = (c as { cause?: unknown }).cause;
+  }
+  return undefined;
 }

@@ -4,10 +4,13 @@
 // Retry-After, 5xx with backoff, dropped connections, timeouts), redirects followed by hand
 // so credentials never go to another origin, and plain HTTP only where it is allowed.
 
-import { parseChallenges, type Challenge } from './challenge.ts';
-import { findCredential, type Credential, type Env } from './docker-config.ts';
+import { checkRealm, hostnameOf, isLoopbackHost, parseChallenges } from './challenge.ts';
+import type { Challenge } from './challenge.ts';
+import { findCredential } from './docker-config.ts';
+import type { Credential, Env } from './docker-config.ts';
 import { registryHost } from './reference.ts';
-import { failure, isFailure, isRegistryError, registryError, redactUrl, MAX_ERROR_BODY, type RegistryError, type ResolveFailure } from './registry-error.ts';
+import { describeNetworkError, failure, isFailure, isRegistryError, registryError, redactUrl, MAX_ERROR_BODY } from './registry-error.ts';
+import type { RegistryError, ResolveFailure } from './registry-error.ts';
 import type { Redactor } from './redact.ts';
 
 export interface RetryPolicy {
@@ -64,6 +67,7 @@ export interface Transport {
 /** What one attempt produced when no HTTP response came. */
 interface NetError {
   readonly kind: 'net';
+  readonly url: string;
   readonly cause: string;
   readonly retryable: boolean;
 }
@@ -80,7 +84,6 @@ const MAX_REDIRECTS = 10;
 const MAX_TOKEN_BYTES = 1024 * 1024;
 // Bounds one attempt however slowly a server drips bytes: the idle timeout alone would not.
 const ATTEMPT_LIMIT_MS = 10 * 60_000;
-const NOT_RETRYABLE_NET = /^(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|CERT_|ERR_TLS_CERT|DEPTH_ZERO|SELF_SIGNED|UNABLE_TO_)/;
 
 export function createTransport(opts: TransportOptions): Transport {
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
@@ -126,7 +129,7 @@ export function createTransport(opts: TransportOptions): Transport {
         if (!isNet(res) && !isRegistryError(res) && toRegistry) st.scheme ??= 'https';
         return res;
       };
-      const res = await withRetries(req.method, () => urlFor(st.scheme ?? 'https'), once, [...req.ok, 401]);
+      const res = await withRetries(req.method, once, [...req.ok, 401]);
       if (isRegistryError(res)) return res;
       if (res.status === 401 && round === 0 && toRegistry) {
         const challenge = pickChallenge(res.headers.get('www-authenticate'));
@@ -145,20 +148,19 @@ export function createTransport(opts: TransportOptions): Transport {
   }
 
   function get(url: string, maxBytes: number): Promise<HttpResponse | RegistryError> {
-    return withRetries('GET', url, () => send('GET', url, { 'user-agent': 'meshext' }, undefined, [200], maxBytes), [200]);
+    return withRetries('GET', () => send('GET', url, { 'user-agent': 'meshext' }, undefined, [200], maxBytes), [200]);
   }
 
   /** Attempts until an answer in `ok`, a final error, or the attempt budget is spent. */
   async function withRetries(
     method: string,
-    target: string | (() => string),
     once: () => Promise<HttpResponse | NetError | RegistryError>,
     ok: readonly number[],
   ): Promise<HttpResponse | RegistryError> {
     for (let attempt = 1; ; attempt++) {
       const res = await once();
       if (isRegistryError(res)) return res;
-      const url = isNet(res) ? (typeof target === 'string' ? target : target()) : res.url;
+      const url = res.url;
       if (isNet(res)) {
         if (res.retryable && attempt < policy.attempts) {
           log(`retrying ${method} ${redactUrl(url)}: ${res.cause} (attempt ${attempt + 1} of ${policy.attempts})`);
@@ -225,7 +227,7 @@ export function createTransport(opts: TransportOptions): Transport {
       for (const x of scopes) u.searchParams.append('scope', x);
       const headers: Record<string, string> = { 'user-agent': 'meshext' };
       if (basic) headers.authorization = basicHeader(basic, redactor);
-      return withRetries('GET', u.toString(), () => send('GET', u.toString(), headers, undefined, [200], MAX_TOKEN_BYTES), [200]);
+      return withRetries('GET', () => send('GET', u.toString(), headers, undefined, [200], MAX_TOKEN_BYTES), [200]);
     };
     let res: HttpResponse | RegistryError;
     if (credential?.kind === 'identity-token') {
@@ -233,7 +235,7 @@ export function createTransport(opts: TransportOptions): Transport {
       if (service) form.set('service', service);
       const body = Buffer.from(form.toString(), 'utf8');
       const headers = { 'user-agent': 'meshext', 'content-type': 'application/x-www-form-urlencoded' };
-      res = await withRetries('POST', realm, () => send('POST', realm, headers, body, [200], MAX_TOKEN_BYTES), [200]);
+      res = await withRetries('POST', () => send('POST', realm, headers, body, [200], MAX_TOKEN_BYTES), [200]);
       // A token server that only does GET answers the OAuth POST with 404 or 405 (oauth.md).
       if (isRegistryError(res) && (res.status === 404 || res.status === 405)) res = await viaGet({ username: credential.username ?? '<token>', password: credential.token });
     } else {
@@ -308,14 +310,15 @@ export function createTransport(opts: TransportOptions): Transport {
           current = next.toString();
           continue;
         }
-        const isOk = ok.includes(res.status);
+        // Error answers (a 401 we handle ourselves included) are read leniently under the error-body cap.
+        const isOk = ok.includes(res.status) && res.status < 400;
         const read = m === 'HEAD' ? Buffer.alloc(0) : await readCapped(res, isOk ? maxBytes : MAX_ERROR_BODY, isOk, bump);
         if (read === 'too-large') {
-          return registryError({ method: m, url: current, status: res.status, cause: `response is larger than the limit of ${maxBytes} bytes`, temporary: false, redactor });
+          return registryError({ method: m, url: current, status: res.status, statusText: res.statusText, cause: `response is larger than the limit of ${maxBytes} bytes`, temporary: false, redactor });
         }
         return { status: res.status, statusText: res.statusText, headers: res.headers, body: read, url: current };
       } catch (e) {
-        return netError(e, ac.signal.aborted, timeoutMs);
+        return { kind: 'net', url: current, ...describeNetworkError(e, ac.signal.aborted, timeoutMs) };
       } finally {
         clearTimeout(idle);
         clearTimeout(hard);
@@ -366,40 +369,6 @@ function authHint(status: number, credential: Credential | undefined, challenge:
   return challenge?.scheme === 'basic' || status === 401 ? 'the registry rejected the credentials' : 'access denied';
 }
 
-/** Refuses realms that would leak credentials: non-http(s), http for an https registry, link-local or private targets. */
-function checkRealm(realm: string | undefined, registryHostPort: string, plain: boolean): string | undefined {
-  if (realm === undefined || realm === '') return 'is missing';
-  let u: URL;
-  try {
-    u = new URL(realm);
-  } catch {
-    return 'is not a URL';
-  }
-  if (u.protocol !== 'https:' && !(u.protocol === 'http:' && plain)) return `uses ${u.protocol.replace(':', '')}`;
-  if (u.username !== '' || u.password !== '') return 'carries user information';
-  if (u.host === registryHostPort) return undefined;
-  const h = hostnameOf(u.host);
-  if (/^169\.254\./.test(h) || /^fe80:/i.test(h)) return 'points at a link-local address';
-  if (isPrivateIp(h) && !isPrivateIp(hostnameOf(registryHostPort)) && !isLoopbackHost(registryHostPort)) return 'points at a private address';
-  return undefined;
-}
-
-export function isLoopbackHost(host: string): boolean {
-  const h = hostnameOf(host);
-  return h === 'localhost' || h === '::1' || /^127\.\d+\.\d+\.\d+$/.test(h);
-}
-
-function isPrivateIp(h: string): boolean {
-  return /^(10\.|127\.|192\.168\.|172\.(1[6-9]|2\d|3[01])\.)/.test(h) || h === '::1' || /^f[cd][0-9a-f]{2}:/i.test(h) || h === 'localhost';
-}
-
-/** host[:port] → host, IPv6 brackets removed. */
-function hostnameOf(host: string): string {
-  if (host.startsWith('[')) return host.slice(1, host.indexOf(']'));
-  const i = host.lastIndexOf(':');
-  return i >= 0 && !host.slice(0, i).includes(':') ? host.slice(0, i) : host;
-}
-
 function lower(h: Readonly<Record<string, string>> | undefined): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(h ?? {})) out[k.toLowerCase()] = v;
@@ -437,24 +406,6 @@ async function readCapped(res: Response, cap: number, strict: boolean, bump: () 
     chunks.push(Buffer.from(value.buffer, value.byteOffset, value.byteLength));
   }
   return Buffer.concat(chunks);
-}
-
-function netError(e: unknown, aborted: boolean, timeoutMs: number): NetError {
-  if (aborted) return { kind: 'net', cause: `no data for ${timeoutMs} ms (timed out)`, retryable: true };
-  const code = errorCode(e);
-  const text = code === 'UND_ERR_SOCKET' || /terminated|other side closed/.test(String((e as Error)?.message)) ? 'the connection closed early' : (code ?? 'network error');
-  return { kind: 'net', cause: code && text !== code ? `${text} (${code})` : text, retryable: !NOT_RETRYABLE_NET.test(code ?? '') };
-}
-
-function errorCode(e: unknown): string | undefined {
-  for (let c: unknown = e, depth = 0; c !== undefined && c !== null && depth < 5; depth++) {
-    const code = (c as { code?: unknown }).code;
-    if (typeof code === 'string') return code;
-    const inner = (c as { errors?: unknown[] }).errors;
-    if (Array.isArray(inner) && inner.length > 0) return errorCode(inner[0]);
-    c = (c as { cause?: unknown }).cause;
-  }
-  return undefined;
 }
 
 function sleep(ms: number): Promise<void> {

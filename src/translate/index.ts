@@ -13,7 +13,7 @@ import { translateMaistraSme } from './maistra-sme.ts';
 import { buildMesh } from './mesh.ts';
 import { translateNativeExtension } from './native-extension.ts';
 import { translateTetrateWasmExtension } from './tetrate-wasm-extension.ts';
-import { formatPath } from '../model/where.ts';
+import { formatPath, resourceOf } from '../model/where.ts';
 import { originOf } from './_origin.ts';
 
 type Role = 'extension' | 'mesh' | 'namespace' | 'config';
@@ -127,7 +127,7 @@ function validate(doc: LoadedDocument, entry: Entry, report: Sink): boolean {
 function diag(doc: LoadedDocument, path: readonly (string | number)[], code: 'SCHEMA' | 'UNKNOWN_KIND' | 'UNKNOWN_VERSION' | 'NAMESPACE_REQUIRED', message: string) {
   const [line, col] = doc.locate(path);
   const o = originOf(doc);
-  return { code, severity: 'error' as const, message, file: doc.file, line, col, field: formatPath(path) || undefined, resource: o.name ? `${o.kind}/${o.namespace ? `${o.namespace}/` : ''}${o.name}` : undefined };
+  return { code, severity: 'error' as const, message, file: doc.file, line, col, field: formatPath(path) || undefined, resource: resourceOf(o) };
 }
 
 function groupOf(apiVersion: string): string {

@@ -1,0 +1,38 @@
+// An ExtensionGenerator config (design §5) as render options: paths relative to the
+// kustomization directory (the working directory kustomize gives us), lock, offline, locked.
+
+import { resolve } from 'node:path';
+import type { Diagnostic } from '../model/diagnostic.ts';
+import { validateDocument } from '../schema/validate-document.ts';
+import { formatPath } from '../model/where.ts';
+
+export interface GeneratorOptions {
+  readonly paths: readonly string[];
+  readonly lockPath?: string;
+  readonly offline: boolean;
+  readonly locked: boolean;
+}
+
+export const GENERATOR_API_VERSION = 'meshext.dev/v1alpha1';
+export const GENERATOR_KIND = 'ExtensionGenerator';
+
+export function isGeneratorConfig(o: Readonly<Record<string, unknown>> | undefined): boolean {
+  return o?.apiVersion === GENERATOR_API_VERSION && o?.kind === GENERATOR_KIND;
+}
+
+export function generatorOptions(config: Readonly<Record<string, unknown>>, cwd: string, file: string, report: (d: Diagnostic) => void): GeneratorOptions | undefined {
+  if (!isGeneratorConfig(config)) {
+    report({ code: 'UNKNOWN_KIND', severity: 'error', message: `the function config must be ${GENERATOR_API_VERSION} ${GENERATOR_KIND}, not ${String(config.apiVersion)} ${String(config.kind)}`, file });
+    return undefined;
+  }
+  const { errors } = validateDocument(GENERATOR_API_VERSION, GENERATOR_KIND, config);
+  for (const e of errors) report({ code: 'SCHEMA', severity: 'error', message: e.message, file, field: formatPath(e.path) });
+  if (errors.length > 0) return undefined;
+  const spec = (config.spec ?? {}) as { paths?: string[]; lock?: string; offline?: boolean; locked?: boolean };
+  return {
+    paths: (spec.paths ?? []).map((p) => resolve(cwd, p)),
+    lockPath: spec.lock !== undefined ? resolve(cwd, spec.lock) : undefined,
+    offline: spec.offline === true,
+    locked: spec.locked === true,
+  };
+}

@@ -1,0 +1,88 @@
+// The KRM function (kustomize functions spec): a ResourceList in, a ResourceList out. One
+// function serves as generator and transformer (design §6.14): it renders functionConfig's
+// spec.paths and every declaration among the items; Namespace items feed the inventory and
+// pass through; its own config item is dropped; every other item passes through unchanged.
+
+import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import type { Command, Io } from '../io.ts';
+import { EXIT } from '../io.ts';
+import type { Diagnostic } from '../../model/diagnostic.ts';
+import { sortDiagnostics } from '../../model/diagnostic.ts';
+import { parseResourceList } from '../../load/parse-resource-list.ts';
+import { annotationsOf, documentsFromObjects } from '../../load/from-objects.ts';
+import { render } from '../../render.ts';
+import { toYaml } from '../../emit/to-yaml.ts';
+import type { Plain } from '../../emit/to-yaml.ts';
+import { MANAGED_BY } from '../../emit/metadata.ts';
+import { LOCK_FILE } from '../../resolve/lock.ts';
+import { generatorOptions, isGeneratorConfig } from '../_generator-config.ts';
+import { liveResolverFactory } from '../_live.ts';
+
+type Obj = Readonly<Record<string, unknown>>;
+
+export const run: Command = async (_args, io) => {
+  const input = (await io.stdin()).toString('utf8');
+  if (input.trim() === '') {
+    io.stderr('meshext: stdin is empty. With no arguments meshext runs as a KRM function and reads a ResourceList from stdin; run `meshext --help` for the commands.\n');
+    return EXIT.usage;
+  }
+  const early: Diagnostic[] = [];
+  const list = parseResourceList(input, (d) => early.push(d));
+  if (!list) return writeResults(io, early);
+  const config = list.functionConfig;
+  // No functionConfig: a plain transformer over the items.
+  const options = config && Object.keys(config).length > 0 ? generatorOptions(config, io.cwd, 'functionConfig', (d) => early.push(d)) : { paths: [], offline: false, locked: false };
+  if (!options) return writeResults(io, early);
+
+  const passThrough: Obj[] = [];
+  const mine: Obj[] = [];
+  for (const item of list.items) {
+    if (isGeneratorConfig(item)) continue; // our own config, echoed by kustomize as local-config
+    if (isRendered(item)) passThrough.push(item); // already ours: never rendered twice
+    else mine.push(item);
+  }
+  const documents = documentsFromObjects(mine);
+  const lockPath = options.lockPath ?? (options.paths.length === 0 && existsSync(join(io.cwd, LOCK_FILE)) ? join(io.cwd, LOCK_FILE) : undefined);
+  const result = await render({
+    paths: options.paths,
+    cwd: io.cwd,
+    documents,
+    lockPath,
+    offline: options.offline,
+    locked: options.locked,
+    allowEmpty: true,
+    mode: 'render',
+    live: liveResolverFactory(io),
+  });
+  const diagnostics = [...early, ...result.diagnostics];
+  if (result.exitCode !== 0) return writeResults(io, diagnostics, result.exitCode);
+  // Declarations are replaced by what they render; Namespaces and foreign kinds pass through.
+  const consumed = new Set<Obj>([...(result.classified?.declarations ?? []), ...(result.classified?.meshes ?? []), ...(result.classified?.configs ?? [])].map((d) => d.value));
+  const items = [...mine.filter((m) => !consumed.has(m)), ...passThrough, ...(result.resources as Obj[])];
+  io.stdout(toYaml({ apiVersion: 'config.kubernetes.io/v1', kind: 'ResourceList', items: items as Plain[], ...(diagnostics.length > 0 ? { results: resultsOf(diagnostics) } : {}) }));
+  return EXIT.ok;
+};
+
+function isRendered(item: Obj): boolean {
+  const labels = (item.metadata as { labels?: Record<string, unknown> } | undefined)?.labels;
+  return labels?.['app.kubernetes.io/managed-by'] === MANAGED_BY['app.kubernetes.io/managed-by'] && annotationsOf(item)['meshext.dev/image'] !== undefined;
+}
+
+/** On failure: results only, no items (nothing partial reaches kustomize), and a non-zero exit. */
+function writeResults(io: Io, diagnostics: readonly Diagnostic[], code: number = EXIT.invalid): number {
+  const sorted = sortDiagnostics(diagnostics);
+  io.stdout(toYaml({ apiVersion: 'config.kubernetes.io/v1', kind: 'ResourceList', items: [], results: resultsOf(sorted) }));
+  for (const d of sorted) if (d.severity === 'error') io.stderr(`meshext: ${d.file ? `${d.file}: ` : ''}${d.message}${d.field ? ` (field ${d.field})` : ''}\n`);
+  return code;
+}
+
+function resultsOf(ds: readonly Diagnostic[]): Plain[] {
+  return sortDiagnostics(ds).map((d) => {
+    const r: Record<string, Plain> = { message: d.line ? `${d.message} (line ${d.line})` : d.message, severity: d.severity };
+    if (d.resource) r.resourceRef = { ...d.resource };
+    if (d.field && d.resource) r.field = { path: d.field };
+    if (d.file && !d.file.startsWith('<')) r.file = { path: d.file };
+    return r;
+  });
+}

@@ -1,0 +1,42 @@
+// The legacy kustomize exec plugin (reference/argocd-kustomize.md §3.6): kustomize runs the
+// installed executable with one argument, a file holding the ExtensionGenerator config, in the
+// kustomization directory; the plugin prints the rendered YAML stream on stdout.
+
+import { readFileSync } from 'node:fs';
+import type { Command } from '../io.ts';
+import { EXIT } from '../io.ts';
+import { loadBytes } from '../../load/read-input.ts';
+import type { Diagnostic } from '../../model/diagnostic.ts';
+import { render } from '../../render.ts';
+import { toYamlStream } from '../../emit/to-yaml.ts';
+import { generatorOptions } from '../_generator-config.ts';
+import { liveResolverFactory } from '../_live.ts';
+import { printDiagnostics } from '../_report.ts';
+
+export const run: Command = async (args, io) => {
+  const configFile = args[0]!;
+  const diagnostics: Diagnostic[] = [];
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(configFile);
+  } catch (e) {
+    io.stderr(`meshext: cannot read the plugin config ${configFile}: ${(e as NodeJS.ErrnoException).code}\n`);
+    return EXIT.usage;
+  }
+  const docs = loadBytes(bytes, 'ExtensionGenerator config', (d) => diagnostics.push(d));
+  const options = docs.length === 1 ? generatorOptions(docs[0]!.value, io.env.KUSTOMIZE_PLUGIN_CONFIG_ROOT ?? io.cwd, 'ExtensionGenerator config', (d) => diagnostics.push(d)) : undefined;
+  if (!options) {
+    if (docs.length !== 1) diagnostics.push({ code: 'SCHEMA', severity: 'error', message: 'the plugin config must be one ExtensionGenerator document', file: configFile });
+    printDiagnostics(io, diagnostics);
+    return EXIT.invalid;
+  }
+  if (options.paths.length === 0) {
+    printDiagnostics(io, [{ code: 'SCHEMA', severity: 'error', message: 'spec.paths is empty: the generator has nothing to render', file: 'ExtensionGenerator config', field: 'spec.paths' }]);
+    return EXIT.invalid;
+  }
+  const result = await render({ paths: options.paths, cwd: io.cwd, lockPath: options.lockPath, offline: options.offline, locked: options.locked, allowEmpty: false, mode: 'render', live: liveResolverFactory(io) });
+  printDiagnostics(io, result.diagnostics);
+  if (result.exitCode !== 0) return result.exitCode;
+  io.stdout(toYamlStream(result.resources));
+  return EXIT.ok;
+};
