@@ -1,8 +1,8 @@
 // Text to located YAML documents. Hostile input is expected: syntax errors, duplicate keys,
 // alias bombs and deep nesting all become diagnostics, never exceptions.
 
-import { Composer, LineCounter, Parser, isMap, isSeq, isScalar } from 'yaml';
-import type { CST, Document, Node, Pair } from 'yaml';
+import { Composer, LineCounter, Parser, isAlias, isMap, isNode, isPair, isSeq, isScalar } from 'yaml';
+import type { Alias, CST, Document, Node, Pair } from 'yaml';
 import type { Diagnostic } from '../model/diagnostic.ts';
 
 export type Path = readonly (string | number)[];
@@ -73,6 +73,12 @@ export function parseDocuments(text: string, file: string, onError: (d: Diagnost
       onError({ code: 'YAML_NOT_OBJECT', severity: 'error', message: `document ${index + 1} is a ${describe(doc.contents)}, not an object`, file, line, col });
       return;
     }
+    const dangling = unresolvedAlias(doc.contents);
+    if (dangling) {
+      const [aLine, aCol] = pos(dangling.range?.[0] ?? 0);
+      onError({ code: 'YAML_SYNTAX', severity: 'error', message: `Unresolved alias (the anchor must be set before the alias): ${dangling.source}`, file, line: aLine, col: aCol });
+      return;
+    }
     let value: unknown;
     try {
       value = doc.toJS({ maxAliasCount: MAX_ALIASES });
@@ -112,6 +118,26 @@ function nearestNode(root: Node, path: Path): Node {
     } else break;
   }
   return cited;
+}
+
+/** The first alias (in document order) whose anchor is not set before it, so the error cites the alias. */
+function unresolvedAlias(root: Node): Alias | undefined {
+  const anchors = new Set<string>();
+  const stack: unknown[] = [root];
+  while (stack.length > 0) {
+    const n = stack.pop();
+    if (isAlias(n)) {
+      if (!anchors.has(n.source)) return n;
+      continue;
+    }
+    if (isPair(n)) {
+      stack.push(n.value, n.key);
+      continue;
+    }
+    if (isNode(n) && n.anchor) anchors.add(n.anchor);
+    if (isMap(n) || isSeq(n)) for (let i = n.items.length - 1; i >= 0; i--) stack.push(n.items[i]);
+  }
+  return undefined;
 }
 
 /** Offset of the first node nested deeper than `max` under a document's root token, if any. */

@@ -26,7 +26,7 @@ export function parseResourceList(text: string, report: (d: Diagnostic) => void)
   };
   let docs;
   try {
-    docs = parseAllDocuments(text, { schema: 'core', customTags: [goOctal], uniqueKeys: true });
+    docs = parseAllDocuments(text, { schema: 'core', customTags: (tags) => [goOctal, ...tags], uniqueKeys: true });
   } catch (e) {
     return fail(`cannot parse the ResourceList: ${(e as Error).message}`);
   }

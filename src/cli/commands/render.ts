@@ -1,7 +1,8 @@
 // meshext render: declarations in, Istio resources out; nothing on stdout unless all succeeded.
 
 import { resolve } from 'node:path';
-import type { Command } from '../io.ts';
+import type { Command, Io } from '../io.ts';
+import type { Emitted } from '../../emit/emit-resources.ts';
 import { EXIT } from '../io.ts';
 import { parse } from '../_args.ts';
 import { INPUT_HELP, INPUT_OPTIONS, requestOf } from '../_render-request.ts';
@@ -20,11 +21,13 @@ Options:
 ${INPUT_HELP}
       --format F     yaml (default) or json (one v1 List)
   -o, --output FILE  write to FILE (atomically) instead of stdout
+      --diff FILE    instead of the resources, print what changed against FILE (an earlier
+                     render's output), resource by resource, as unified diffs
   -h, --help         show this help
 `;
 
 export const run: Command = async (args, io) => {
-  const p = parse(args, { ...INPUT_OPTIONS, format: { type: 'string' }, output: { type: 'string', short: 'o' } });
+  const p = parse(args, { ...INPUT_OPTIONS, format: { type: 'string' }, output: { type: 'string', short: 'o' }, diff: { type: 'string' } });
   if (typeof p === 'string') return usageError(io, 'render', p);
   if (p.values.help) {
     io.stdout(HELP);
@@ -35,8 +38,26 @@ export const run: Command = async (args, io) => {
   const result = await render(await requestOf(p, io, 'render'));
   printDiagnostics(io, result.diagnostics);
   if (result.exitCode !== 0) return result.exitCode;
+  if (typeof p.values.diff === 'string') return printDiff(io, resolve(io.cwd, p.values.diff), result.resources);
   const text = serialize(result.resources, format as Format);
   if (typeof p.values.output === 'string') writeAtomic(resolve(io.cwd, p.values.output), text);
   else io.stdout(text);
   return EXIT.ok;
 };
+
+async function printDiff(io: Io, file: string, resources: readonly Emitted[]): Promise<number> {
+  const { readFileSync } = await import('node:fs');
+  const { diffResources, parsePreviousOutput } = await import('../../diff/diff-resources.ts');
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    return usageError(io, 'render', `cannot read --diff ${file}: ${(e as NodeJS.ErrnoException).code}`);
+  }
+  const before = parsePreviousOutput(text);
+  if (typeof before === 'string') return usageError(io, 'render', `--diff ${file} is not a rendered stream: ${before}`);
+  const d = diffResources(before, resources);
+  io.stdout(d.text);
+  io.stderr(`meshext: ${d.added} added, ${d.removed} removed, ${d.changed} changed against ${file}\n`);
+  return EXIT.ok;
+}
