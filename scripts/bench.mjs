@@ -13,7 +13,7 @@ import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } fr
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { CASES, generateRepo } from './bench/generate.mjs';
-import { GNU_TIME, RSS_METHOD, renderOnce, round1, sideBySide } from './bench/measure.mjs';
+import { GNU_TIME, RSS_METHOD, renderOnce, sideBySide } from './bench/measure.mjs';
 
 const args = process.argv.slice(2);
 const flag = (name) => args.includes(name);
@@ -178,4 +178,3 @@ if (!only && !quick && !runsOverride) {
 } else log(`wrote ${RESULTS} (a partial or quick run: ${README_COPY} left as it was)`);
 if (!GNU_TIME) log('note: /usr/bin/time is missing, so peak RSS was polled from /proc');
 rmSync(join(BENCH, 'tmp'), { recursive: true, force: true });
-void round1;

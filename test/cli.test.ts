@@ -161,4 +161,23 @@ test("validate rejects every one of Istio's invalid WasmPlugins, for Istio's rea
   }
 });
 
+test('render --diff shows, resource by resource, what a change does to the output', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'meshext-diff-'));
+  try {
+    const input = join(CASES, 'rule2-overrides', 'input');
+    const before = join(dir, 'before.yaml');
+    writeFileSync(before, readFileSync(join(CASES, 'rule2-overrides', 'expected.yaml'), 'utf8').replace('priority: 300', 'priority: 250').replace(/---\napiVersion: extensions.istio.io\/v1alpha1\nkind: WasmPlugin\nmetadata:\n  name: hdr\n  namespace: orders\n[\s\S]*?(?=---)/, ''));
+    const r = meshext(['render', input, '--offline', '--diff', before]);
+    assert.is(r.code, 0, r.stderr);
+    assert.match(r.stderr, /1 added, 0 removed, 1 changed against/);
+    assert.ok(r.stdout.includes('--- WasmPlugin/orders/hdr\t(absent)\n+++ WasmPlugin/orders/hdr\tafter\n'), r.stdout);
+    assert.ok(r.stdout.includes('-  priority: 250\n+  priority: 300\n'), r.stdout);
+    const same = meshext(['render', input, '--offline', '--diff', join(CASES, 'rule2-overrides', 'expected.yaml')]);
+    assert.is(same.stdout, '');
+    assert.match(same.stderr, /0 added, 0 removed, 0 changed/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test.run();
