@@ -33,9 +33,11 @@ export const translateGlooWasmDeployment: Translator = (doc, { mesh, report }) =
     const before = str(f.insertBeforeFilter);
     if (before && !ROUTER_NAMES.has(before)) report(at(origin, [...path, 'insertBeforeFilter'], 'FIELD_DROPPED', `insertBeforeFilter "${before}" cannot be expressed; the filter runs in phase UNSPECIFIED_PHASE, just before the router's group`, 'warning'));
     selectors.forEach((sel, si) => {
-      if (sel && sel.clusters.length > 0 && !(mesh.cluster && sel.clusters.includes(mesh.cluster))) {
-        const where = mesh.cluster ? `this render's cluster "${mesh.cluster}"` : 'a cluster (the Mesh sets no spec.cluster)';
-        report(at(origin, ['spec', 'workloadSelector', si], 'CLUSTER_SKIPPED', `clusters [${sel.clusters.join(', ')}] do not include ${where}: filter ${fi} renders nothing for this selector`, 'warning'));
+      if (sel && sel.clusters.length > 0 && mesh.cluster === undefined) {
+        // No cluster to compare with: render, and say the filter was not applied.
+        report(at(origin, ['spec', 'workloadSelector', si], 'CLUSTER_SKIPPED', `clusters [${sel.clusters.join(', ')}] are not checked: the Mesh sets no spec.cluster for this render`, 'warning'));
+      } else if (sel && sel.clusters.length > 0 && !sel.clusters.includes(mesh.cluster!)) {
+        report(at(origin, ['spec', 'workloadSelector', si], 'CLUSTER_SKIPPED', `clusters [${sel.clusters.join(', ')}] do not include this render's cluster "${mesh.cluster}": filter ${fi} renders nothing for this selector`, 'warning'));
         return;
       }
       let name = origin.name;

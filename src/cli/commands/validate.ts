@@ -27,6 +27,7 @@ export const run: Command = async (args, io) => {
   }
   const result = await render({ ...(await requestOf(p, io, 'none')), live: undefined });
   printDiagnostics(io, result.diagnostics);
-  if (result.exitCode === 0) io.stderr(`meshext: valid: ${result.resolved.length} resource${result.resolved.length === 1 ? '' : 's'} from ${new Set(result.resolved.map((r) => r.origin)).size} declaration${result.resolved.length === 1 ? '' : 's'}\n`);
+  const declarations = new Set(result.resolved.map((r) => r.origin)).size;
+  if (result.exitCode === 0) io.stderr(`meshext: valid: ${result.resolved.length} resource${result.resolved.length === 1 ? '' : 's'} from ${declarations} declaration${declarations === 1 ? '' : 's'}\n`);
   return result.exitCode;
 };
