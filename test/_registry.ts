@@ -49,9 +49,17 @@ export interface TestRegistry {
 }
 
 const children = new Set<ChildProcess>();
+let scratch: string | undefined;
 process.on('exit', () => {
   for (const c of children) c.kill('SIGKILL');
+  if (scratch !== undefined) rmSync(scratch, { recursive: true, force: true });
 });
+
+/** A fresh directory under one per-process scratch root, removed when the test process exits. */
+export function tempDir(): string {
+  scratch ??= mkdtempSync(join(tmpdir(), 'meshext-test-'));
+  return mkdtempSync(join(scratch, 'd-'));
+}
 
 function registryBinary(): string {
   if (existsSync('/usr/bin/docker-registry')) return '/usr/bin/docker-registry';
@@ -62,7 +70,7 @@ function registryBinary(): string {
 
 export async function startRegistry(opts: { auth?: 'none' | 'basic' | 'token' } = {}): Promise<TestRegistry> {
   const auth = opts.auth ?? 'none';
-  const dir = mkdtempSync(join(tmpdir(), 'meshext-registry-'));
+  const dir = tempDir();
   let authConfig = '';
   let token: TokenServer | undefined;
   if (auth === 'basic') {

@@ -5,15 +5,14 @@
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createLiveResolver } from '../src/resolve/live-resolver.ts';
 import { parseImageRef } from '../src/resolve/reference.ts';
 import type { ImageRef } from '../src/resolve/reference.ts';
 import { pushFixtures } from './_images.ts';
 import type { Fixture } from './_images.ts';
-import { PASSWORD, REFRESH_TOKEN, startRegistry, USER } from './_registry.ts';
+import { PASSWORD, REFRESH_TOKEN, startRegistry, USER, tempDir } from './_registry.ts';
 import type { TestRegistry } from './_registry.ts';
 
 let basic: TestRegistry;
@@ -32,7 +31,7 @@ test.after(async () => {
 });
 
 const ref = (s: string): ImageRef => (parseImageRef(s) as { ref: ImageRef }).ref;
-const tmp = (): string => mkdtempSync(join(tmpdir(), 'meshext-auth-'));
+const tmp = (): string => tempDir();
 const b64 = (s: string): string => Buffer.from(s).toString('base64');
 
 /** Resolves one reference with the given environment, recording every message and log line. */

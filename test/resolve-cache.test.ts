@@ -4,15 +4,14 @@
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { createLiveResolver } from '../src/resolve/live-resolver.ts';
 import { parseImageRef } from '../src/resolve/reference.ts';
 import type { ImageRef } from '../src/resolve/reference.ts';
 import { digestOf, pushFixtures } from './_images.ts';
 import type { Fixture } from './_images.ts';
-import { startRegistry } from './_registry.ts';
+import { startRegistry, tempDir } from './_registry.ts';
 import type { TestRegistry } from './_registry.ts';
 
 let reg: TestRegistry;
@@ -40,7 +39,7 @@ function files(dir: string): string[] {
 }
 
 test('a warm cache answers digest-pinned references with zero registry requests', async () => {
-  const cacheDir = mkdtempSync(join(tmpdir(), 'meshext-cache-'));
+  const cacheDir = tempDir();
   const refs = LOADABLE.map((n) => byDigest(fx[n]!));
   const cold = await resolverAt(cacheDir).resolveAll(refs);
   const before = reg.requests().length;
@@ -51,7 +50,7 @@ test('a warm cache answers digest-pinned references with zero registry requests'
 });
 
 test('a warm cache answers a tag with exactly one HEAD (tags are never cached)', async () => {
-  const cacheDir = mkdtempSync(join(tmpdir(), 'meshext-cache-'));
+  const cacheDir = tempDir();
   const refs = ['index', 'artifact', 'maistraPlugin'].map((n) => byTag(fx[n]!));
   await resolverAt(cacheDir).resolveAll(refs);
   const before = reg.requests().length;
@@ -67,7 +66,7 @@ test('a warm cache answers a tag with exactly one HEAD (tags are never cached)',
 });
 
 test('a corrupted cache entry is discarded and fetched again', async () => {
-  const cacheDir = mkdtempSync(join(tmpdir(), 'meshext-cache-'));
+  const cacheDir = tempDir();
   const r = byDigest(fx.compatOci!);
   const first = (await resolverAt(cacheDir).resolveAll([r])).get(r.canonical);
   const manifest = JSON.parse(readFileSync(join(cacheDir, 'manifests', 'sha256', fx.compatOci!.digest.slice(7)), 'utf8')) as { layers: { digest: string }[] };
@@ -90,7 +89,7 @@ test('a corrupted cache entry is discarded and fetched again', async () => {
 });
 
 test('cache files are named by digest only: no tag, registry or credential in any path', async () => {
-  const cacheDir = mkdtempSync(join(tmpdir(), 'meshext-cache-'));
+  const cacheDir = tempDir();
   await resolverAt(cacheDir).resolveAll(LOADABLE.map((n) => byTag(fx[n]!)));
   const names = files(cacheDir).map((p) => relative(cacheDir, p));
   assert.ok(names.length > 10);

@@ -5,8 +5,7 @@
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { convertImage } from '../src/resolve/convert-image.ts';
 import { createLiveResolver } from '../src/resolve/live-resolver.ts';
@@ -15,7 +14,7 @@ import type { ImageRef } from '../src/resolve/reference.ts';
 import { runCli } from './_cli.ts';
 import { pushFixtures, sha256, wasm } from './_images.ts';
 import type { Fixture } from './_images.ts';
-import { PASSWORD, startRegistry, USER } from './_registry.ts';
+import { PASSWORD, startRegistry, USER, tempDir } from './_registry.ts';
 import type { TestRegistry } from './_registry.ts';
 
 let reg: TestRegistry;
@@ -25,7 +24,7 @@ let dockerConfig: string;
 test.before(async () => {
   reg = await startRegistry({ auth: 'token' });
   fx = await pushFixtures(reg);
-  dockerConfig = mkdtempSync(join(tmpdir(), 'meshext-docker-'));
+  dockerConfig = tempDir();
   writeFileSync(join(dockerConfig, 'config.json'), JSON.stringify({ auths: { [reg.host]: { auth: Buffer.from(`${USER}:${PASSWORD}`).toString('base64') } } }));
 });
 test.after(async () => {
@@ -33,7 +32,7 @@ test.after(async () => {
 });
 
 const ref = (s: string): ImageRef => (parseImageRef(s) as { ref: ImageRef }).ref;
-const tmp = (): string => mkdtempSync(join(tmpdir(), 'meshext-cache-'));
+const tmp = (): string => tempDir();
 const opts = () => ({ cacheDir: tmp(), env: { DOCKER_CONFIG: dockerConfig }, insecureRegistries: [] });
 async function resolve(s: string): Promise<unknown> {
   const r = ref(s);

@@ -6,16 +6,17 @@
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { networkInterfaces, tmpdir } from 'node:os';
+import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { createLiveResolver } from '../src/resolve/live-resolver.ts';
 import type { LiveResolverOptions } from '../src/resolve/live-resolver.ts';
 import { parseImageRef } from '../src/resolve/reference.ts';
 import type { ImageRef } from '../src/resolve/reference.ts';
 import { artifact, sha256, wasm } from './_images.ts';
+import { tempDir } from './_registry.ts';
 import type { BuiltImage } from './_images.ts';
 
 interface Seen {
@@ -70,7 +71,7 @@ const logs: string[] = [];
 async function resolve(image: string, extra: Partial<LiveResolverOptions> = {}): Promise<{ code?: string; message?: string; digest?: string }> {
   const r = ref(image);
   const resolver = createLiveResolver({
-    cacheDir: mkdtempSync(join(tmpdir(), 'meshext-cache-')),
+    cacheDir: tempDir(),
     env: {},
     insecureRegistries: [],
     timeoutMs: 2000,
@@ -95,7 +96,7 @@ test('fake server: a blob redirect to another host is followed without Authoriza
     if (blob) return void res.writeHead(307, { location: `http://${storage.host}/storage/${blob}` }).end(), true;
     return false;
   });
-  const dir = mkdtempSync(join(tmpdir(), 'meshext-docker-'));
+  const dir = tempDir();
   writeFileSync(join(dir, 'config.json'), JSON.stringify({ auths: { [registry.host]: { username: 'u', password: 'redirect-Pw-1' } } }));
   try {
     const got = await resolve(`${registry.host}/r:t`, { env: { DOCKER_CONFIG: dir } });

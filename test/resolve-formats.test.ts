@@ -5,11 +5,8 @@
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { createLiveResolver } from '../src/resolve/live-resolver.ts';
 import type { LiveResolverOptions } from '../src/resolve/live-resolver.ts';
@@ -17,7 +14,7 @@ import { parseImageRef } from '../src/resolve/reference.ts';
 import type { ImageRef } from '../src/resolve/reference.ts';
 import { fsImage, push, pushFixtures, sha256, tar, wasm } from './_images.ts';
 import type { Fixture } from './_images.ts';
-import { startRegistry } from './_registry.ts';
+import { startRegistry, tempDir } from './_registry.ts';
 import type { TestRegistry } from './_registry.ts';
 
 let reg: TestRegistry;
@@ -37,7 +34,7 @@ const ref = (s: string): ImageRef => {
   return p.ref;
 };
 const resolver = (extra: Partial<LiveResolverOptions> = {}) =>
-  createLiveResolver({ cacheDir: mkdtempSync(join(tmpdir(), 'meshext-cache-')), env: {}, insecureRegistries: [], retry: { attempts: 2, baseDelayMs: 10 }, ...extra });
+  createLiveResolver({ cacheDir: tempDir(), env: {}, insecureRegistries: [], retry: { attempts: 2, baseDelayMs: 10 }, ...extra });
 const tagRef = (f: Fixture): string => `${reg.host}/${f.repo}:${f.tag}`;
 async function resolveOne(s: string, extra: Partial<LiveResolverOptions> = {}): Promise<unknown> {
   const r = ref(s);
@@ -151,7 +148,7 @@ test('progress is reported per distinct reference', async () => {
 });
 
 test('a moved tag is seen at once: tags are never cached, currentDigest follows the tag', async () => {
-  const cacheDir = mkdtempSync(join(tmpdir(), 'meshext-cache-'));
+  const cacheDir = tempDir();
   const first = await push(reg, 'moving/tag', 'v1', fsImage([[{ name: 'plugin.wasm', data: wasm('first') }]]));
   const r = ref(`${reg.host}/moving/tag:v1`);
   const a = (await resolver({ cacheDir }).resolveAll([r])).get(r.canonical) as { digest: string };

@@ -4,8 +4,7 @@
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { createContentCache } from '../src/resolve/cache.ts';
@@ -17,8 +16,9 @@ import { createRedactor } from '../src/resolve/redact.ts';
 import { redactUrl } from '../src/resolve/registry-error.ts';
 import { goBase, readTarLayer } from '../src/resolve/tar-layer.ts';
 import { digestOf, tar, wasm } from './_images.ts';
+import { tempDir } from './_registry.ts';
 
-const tmp = (): string => mkdtempSync(join(tmpdir(), 'meshext-units-'));
+const tmp = (): string => tempDir();
 
 test('challenge: a Bearer challenge with quoted params', () => {
   assert.equal(parseChallenges('Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/nginx:pull"'), [

@@ -22,7 +22,9 @@ export function selectNamespaces(ext: Extension, scope: Scope, mesh: Mesh, repor
   for (const [i, t] of (scope.tenants ?? []).entries()) {
     const hits = pool.filter((n) => n.tenant === t);
     if (hits.length === 0) {
-      report(at(ext.origin, [...path, 'tenants', i], 'SCOPE_EMPTY', `tenant "${t}" has no namespace in the inventory`));
+      // A Tetrate WasmExtension has no scope: its tenants come from spec.allowedIn, in the same order.
+      const cited = ext.flavor === 'tetrate' ? ['spec', 'allowedIn', i] : [...path, 'tenants', i];
+      report(at(ext.origin, cited, 'SCOPE_EMPTY', `tenant "${t}" has no namespace in the inventory`));
       reported = true;
     }
     for (const n of hits) chosen.add(n.name);

@@ -89,12 +89,20 @@ function lookup(doc: LoadedDocument, report: Sink): Entry | undefined | 'invalid
       report({ code: 'UNKNOWN_KIND', severity: 'error', message: `a ${apiVersion} document needs a kind`, file: doc.file, line: doc.locate([])[0], col: doc.locate([])[1], field: 'kind' });
       return 'invalid';
     }
+    // A declaration that lost its apiVersion must not vanish from the render (Argo CD would prune it).
+    const byGroup = typeof kind === 'string' ? own(KINDS, kind) : undefined;
+    const versions = byGroup ? Object.entries(byGroup).flatMap(([g, vs]) => Object.entries(vs).filter(([, e]) => e.role !== 'namespace').map(([v]) => (g ? `${g}/${v}` : v))) : [];
+    if (versions.length > 0) {
+      report(diag(doc, ['apiVersion'], 'UNKNOWN_VERSION', `${String(kind)} needs an apiVersion (a string); meshext reads ${versions.join(', ')}`));
+      return 'invalid';
+    }
     return undefined;
   }
   const group = groupOf(apiVersion);
   const version = apiVersion.slice(apiVersion.indexOf('/') + 1);
-  const byGroup = KINDS[kind];
-  const versions = byGroup?.[group];
+  // Own properties only: a kind such as "constructor" must not find Object.prototype's members.
+  const byGroup = own(KINDS, kind);
+  const versions = byGroup && own(byGroup, group);
   if (!versions) {
     if (group === OUR_GROUP) {
       const known = Object.keys(KINDS).filter((k) => KINDS[k]![OUR_GROUP]);
@@ -103,7 +111,7 @@ function lookup(doc: LoadedDocument, report: Sink): Entry | undefined | 'invalid
     }
     return undefined; // not ours: ignored (design §6.3)
   }
-  const entry = versions[group === '' ? apiVersion : version];
+  const entry = own(versions, group === '' ? apiVersion : version);
   if (!entry) {
     const known = Object.keys(versions).map((v) => (group ? `${group}/${v}` : v));
     report(diag(doc, ['apiVersion'], 'UNKNOWN_VERSION', `${kind} has no apiVersion ${apiVersion}; meshext reads ${known.join(', ')}`));
@@ -128,6 +136,10 @@ function diag(doc: LoadedDocument, path: readonly (string | number)[], code: 'SC
   const [line, col] = doc.locate(path);
   const o = originOf(doc);
   return { code, severity: 'error' as const, message, file: doc.file, line, col, field: formatPath(path) || undefined, resource: resourceOf(o) };
+}
+
+function own<T>(table: Readonly<Record<string, T>>, key: string): T | undefined {
+  return Object.hasOwn(table, key) ? table[key] : undefined;
 }
 
 function groupOf(apiVersion: string): string {

@@ -24,12 +24,19 @@ export function buildMesh(meshDocs: readonly LoadedDocument[], namespaceDocs: re
   const spec = obj(meshDocs[0]?.value.spec);
   const tenantLabel = str(spec.tenantLabel) ?? DEFAULT_MESH.tenantLabel;
   const entries = new Map<string, { labels: Record<string, string>; tenant?: string }>();
-  for (const e of Array.isArray(spec.namespaces) ? spec.namespaces.map(obj) : []) {
+  const listedAt = new Map<string, number>();
+  (Array.isArray(spec.namespaces) ? spec.namespaces.map(obj) : []).forEach((e, i) => {
     const name = str(e.name);
-    if (!name) continue;
-    const prev = entries.get(name);
-    entries.set(name, { labels: { ...prev?.labels, ...labels(e.labels) }, tenant: str(e.tenant) ?? prev?.tenant });
-  }
+    if (!name) return;
+    // A second entry would silently change the namespace's tenant, and with it what allowedIn permits.
+    const first = listedAt.get(name);
+    if (first !== undefined) {
+      report(at(originOf(meshDocs[0]!), ['spec', 'namespaces', i, 'name'], 'MESH_CONFLICT', `namespace "${name}" is listed twice in the inventory (first at spec.namespaces[${first}])`));
+      return;
+    }
+    listedAt.set(name, i);
+    entries.set(name, { labels: { ...labels(e.labels) }, tenant: str(e.tenant) });
+  });
   // Namespace objects win per label key over the Mesh's entry (design §6.4).
   for (const d of namespaceDocs) {
     const meta = obj(d.value.metadata);

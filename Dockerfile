@@ -1,0 +1,31 @@
+# The Argo CD Config Management Plugin sidecar for meshext: Node, the bundled CLI and plugin.yaml.
+#   docker build -t meshext-argocd .
+# examples/argocd/ adds it to the repo-server. The image needs no Argo CD binary of its own: the
+# repo-server's copyutil init container puts argocd-cmp-server into the shared /var/run/argocd.
+ARG NODE_IMAGE=node:20-bookworm-slim
+
+FROM ${NODE_IMAGE} AS build
+WORKDIR /src
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json ./
+COPY scripts/ scripts/
+COPY src/ src/
+RUN npm run build && node dist/meshext.mjs --version
+
+FROM ${NODE_IMAGE}
+# The bundle is self-contained (dependencies inlined, chunks beside it): no node_modules at run time.
+COPY --from=build /src/dist/ /opt/meshext/dist/
+# Argo CD's user: the cmp-server runs as 999 (runAsUser in the repo-server patch) and unpacks each
+# request under /tmp, an emptyDir of its own, where meshext keeps its image cache too.
+RUN ln -s /opt/meshext/dist/meshext.mjs /usr/local/bin/meshext \
+ && groupadd --gid 999 argocd \
+ && useradd --uid 999 --gid 999 --home-dir /home/argocd --create-home --shell /bin/sh argocd \
+ && meshext --version
+WORKDIR /home/argocd/cmp-server/config/
+COPY plugin.yaml ./
+ENV HOME=/home/argocd \
+    XDG_CACHE_HOME=/tmp/cache
+USER 999
+WORKDIR /home/argocd
+ENTRYPOINT ["/var/run/argocd/argocd-cmp-server"]

@@ -1,0 +1,266 @@
+// plugin.yaml as Argo CD's cmp-server runs it: the example repo unpacked into a random work dir with
+// files 0644, the Application's env and parameters set as the repo-server sets them, stdin empty.
+// stdout must be a pure manifest stream equal to `meshext render` of the same declarations; any
+// failure leaves stdout empty with a non-zero exit and the reason on stderr.
+
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { BUNDLE, ROOT, discovers, readPlugin, requestEnv, runPluginCommand, sidecarEnv, unpackRepo } from './_argocd.ts';
+import type { AppParameter, AppSource } from './_argocd.ts';
+import { PARAMETERS, repoRootOf } from '../src/cli/commands/argocd.ts';
+
+const NATIVE = join(ROOT, 'examples', 'native');
+const plugin = readPlugin();
+const base = mkdtempSync(join(tmpdir(), 'meshext-argocd-'));
+const sidecar = sidecarEnv(base);
+
+/** `meshext render examples/native --offline` from the repository root: what the plugin must print. */
+const expected = (() => {
+  const r = spawnSync(process.execPath, [BUNDLE, 'render', 'examples/native', '--offline'], { cwd: ROOT, encoding: 'utf8', env: { PATH: process.env.PATH, XDG_CACHE_HOME: join(base, 'cache') } });
+  if (r.status !== 0 || r.stdout === '') throw new Error(`meshext render examples/native failed: ${r.stderr}`);
+  return r.stdout;
+})();
+
+/** Unpacks `files` as the cmp-server does and runs plugin.yaml's generate for the app at `app.path`. */
+function generate(app: AppSource, files: Record<string, string | { content: string }> = { 'examples/native': NATIVE }, extraSidecarEnv: Record<string, string> = {}) {
+  const work = unpackRepo(base, files);
+  return runPluginCommand(plugin.spec.generate, join(work, app.path), { ...sidecar, ...extraSidecarEnv }, requestEnv(app));
+}
+
+function withParams(parameters: AppParameter[] | undefined, env?: { name: string; value: string }[]): AppSource {
+  return { path: 'examples/native', plugin: { ...(parameters ? { parameters } : {}), ...(env ? { env } : {}) } };
+}
+
+/** What Argo CD does with stdout (gitops-engine SplitYAML): every document must be a Kubernetes object. */
+function assertManifestStream(stdout: string): void {
+  const docs = parseAllDocuments(stdout.replace(/\n$/, ''));
+  assert.ok(docs.length > 0, 'no documents');
+  for (const d of docs as { errors: unknown[]; toJS(): unknown }[]) {
+    assert.equal(d.errors, [], 'YAML errors');
+    const o = d.toJS() as { apiVersion?: unknown; kind?: unknown; metadata?: { name?: unknown } } | null;
+    assert.ok(o && typeof o.apiVersion === 'string' && typeof o.kind === 'string' && typeof o.metadata?.name === 'string', `not an object: ${JSON.stringify(o)}`);
+  }
+}
+
+function assertFails(r: { code: number | null; stdout: string; stderr: string }, reason: RegExp): void {
+  assert.ok(r.code !== 0 && r.code !== null, `exit ${r.code}`);
+  assert.is(r.stdout, '', 'stdout must stay empty on failure');
+  assert.match(r.stderr, reason);
+}
+
+const LOCK_WITHOUT_RATELIMIT = (() => {
+  const lock = readFileSync(join(NATIVE, 'meshext.lock'), 'utf8');
+  const cut = lock.replace(/\n {2}registry\.example\.com\/catalog\/ratelimit:2\.0\.1:\n(?: {4}.*\n)+/, '\n');
+  if (cut === lock) throw new Error('fixture: could not drop the ratelimit entry from the lock');
+  return cut;
+})();
+
+test('plugin.yaml is a v2 sidecar ConfigManagementPlugin that Argo CD accepts', () => {
+  assert.is(plugin.apiVersion, 'argoproj.io/v1alpha1');
+  assert.is(plugin.kind, 'ConfigManagementPlugin');
+  assert.is(plugin.metadata.name, 'meshext');
+  assert.ok((plugin.spec.generate.command ?? []).length > 0, 'generate.command is required');
+  assert.is(plugin.spec.generate.command?.[0], 'meshext');
+  // Only find.command is evaluated: fileName and glob would win over it.
+  assert.is(plugin.spec.discover?.fileName, undefined);
+  assert.is(plugin.spec.discover?.find?.glob, undefined);
+  assert.is(plugin.spec.preserveFileMode, false);
+  assert.is(plugin.spec.init, undefined);
+});
+
+test('the announced parameters are exactly the ones meshext reads, with meshext\'s defaults', () => {
+  const announced = (plugin.spec.parameters?.static ?? []).map((p) => ({ name: p.name, default: p.collectionType === 'array' ? p.array : p.string, collectionType: p.collectionType }));
+  assert.equal(
+    announced,
+    PARAMETERS.map((p) => ({ name: p.name, default: p.default, collectionType: p.kind === 'list' ? 'array' : 'string' })),
+  );
+});
+
+test('generate in a random work dir prints exactly `meshext render examples/native --offline`', () => {
+  const r = generate({ path: 'examples/native' });
+  assert.is(r.code, 0, r.stderr);
+  assert.is(r.stdout, expected);
+  assertManifestStream(r.stdout);
+  assert.match(r.stderr, /meshext render -- \./);
+});
+
+test('the output does not depend on where the repo lands: two work dirs, two app paths, same bytes', () => {
+  const a = generate({ path: 'examples/native' });
+  const b = generate({ path: 'deploy/mesh/prod' }, { 'deploy/mesh/prod': NATIVE });
+  assert.is(a.code, 0, a.stderr);
+  assert.is(b.code, 0, b.stderr);
+  assert.is(a.stdout, expected);
+  assert.is(b.stdout, expected);
+  assert.match(a.stdout, /meshext\.dev\/source: extensions\.yaml\n/);
+  assert.not.match(a.stdout + b.stdout, /_cmp_server|meshext-argocd-/);
+});
+
+test('a plugin section without parameters sends ARGOCD_APP_PARAMETERS=null: defaults apply', () => {
+  const app = withParams(undefined, []);
+  assert.is(requestEnv(app).ARGOCD_APP_PARAMETERS, 'null');
+  const r = generate(app);
+  assert.is(r.code, 0, r.stderr);
+  assert.is(r.stdout, expected);
+});
+
+test('parameters set in the Application reach render: offline, locked, paths, lock', () => {
+  const r = generate(withParams([{ name: 'offline', string: 'true' }, { name: 'locked', string: 'true' }, { name: 'paths', array: ['.'] }, { name: 'lock', string: 'meshext.lock' }]));
+  assert.is(r.code, 0, r.stderr);
+  assert.is(r.stdout, expected);
+  assert.match(r.stderr, /meshext render --lock meshext\.lock --offline --locked -- \./);
+});
+
+test('format json: one v1 List Argo CD can parse, with the same objects', () => {
+  const r = generate(withParams([{ name: 'format', string: 'json' }]));
+  assert.is(r.code, 0, r.stderr);
+  const list = JSON.parse(r.stdout) as { apiVersion: string; kind: string; items: unknown[] };
+  assert.is(list.apiVersion, 'v1');
+  assert.is(list.kind, 'List');
+  assert.equal(
+    list.items,
+    parseAllDocuments(expected).map((d) => (d as { toJS(): unknown }).toJS()),
+  );
+});
+
+test('--locked through a parameter: a declaration missing from the lock fails, stdout empty', () => {
+  const files = { 'examples/native': NATIVE, 'examples/native/meshext.lock': { content: LOCK_WITHOUT_RATELIMIT } };
+  for (const app of [withParams([{ name: 'locked', string: 'true' }, { name: 'offline', string: 'true' }]), withParams(undefined, [{ name: 'MESHEXT_LOCKED', value: 'true' }, { name: 'MESHEXT_OFFLINE', value: 'true' }])]) {
+    const r = generate(app, files);
+    assertFails(r, /registry\.example\.com\/catalog\/ratelimit:2\.0\.1/);
+  }
+});
+
+test('a broken declaration fails: stdout empty, exit 1, the file and the reason on stderr', () => {
+  const broken = readFileSync(join(NATIVE, 'catalog-team.yaml'), 'utf8').replace('namespace: search', 'namespace: search\n  bogus: [unclosed');
+  const r = generate({ path: 'examples/native' }, { 'examples/native': NATIVE, 'examples/native/catalog-team.yaml': { content: broken } });
+  assertFails(r, /catalog-team\.yaml/);
+  assert.is(r.code, 1);
+  assert.not.match(r.stderr, /\n\s+at .+:\d+:\d+/);
+});
+
+test('nothing declared fails unless allow-empty is set, which prints an empty stream', () => {
+  const files = { 'apps/empty/README.md': { content: 'nothing here\n' } };
+  assertFails(generate({ path: 'apps/empty' }, files), /nothing to render/i);
+  const r = generate({ path: 'apps/empty', plugin: { parameters: [{ name: 'allow-empty', string: 'true' }] } }, files);
+  assert.is(r.code, 0, r.stderr);
+  assert.is(r.stdout.trim(), '');
+});
+
+test('precedence: ARGOCD_APP_PARAMETERS, then PARAM_*, then ARGOCD_ENV_MESHEXT_*, then the sidecar\'s MESHEXT_*', () => {
+  const isJson = (s: string) => s.startsWith('{');
+  // Each source alone is honoured (PARAM_* alone is what argo-cd#11900 users get).
+  const sidecarOnly = generate({ path: 'examples/native' }, undefined, { MESHEXT_FORMAT: 'json' });
+  assert.ok(isJson(sidecarOnly.stdout), sidecarOnly.stderr);
+  assert.ok(isJson(generate(withParams(undefined, [{ name: 'MESHEXT_FORMAT', value: 'json' }])).stdout));
+  const work = unpackRepo(base, { 'examples/native': NATIVE });
+  const paramOnly = runPluginCommand(plugin.spec.generate, join(work, 'examples/native'), sidecar, { ...requestEnv({ path: 'examples/native' }), PARAM_FORMAT: 'json' });
+  assert.ok(isJson(paramOnly.stdout), paramOnly.stderr);
+  // Earlier sources win.
+  const jsonWins = runPluginCommand(plugin.spec.generate, join(work, 'examples/native'), { ...sidecar, MESHEXT_FORMAT: 'json' }, { ...requestEnv(withParams([{ name: 'format', string: 'yaml' }], [{ name: 'MESHEXT_FORMAT', value: 'json' }])), PARAM_FORMAT: 'json' });
+  assert.is(jsonWins.stdout, expected, jsonWins.stderr);
+  const paramWins = runPluginCommand(plugin.spec.generate, join(work, 'examples/native'), sidecar, { ...requestEnv(withParams(undefined, [{ name: 'MESHEXT_FORMAT', value: 'json' }])), PARAM_FORMAT: 'yaml' });
+  assert.is(paramWins.stdout, expected, paramWins.stderr);
+  const envWins = generate(withParams(undefined, [{ name: 'MESHEXT_FORMAT', value: 'yaml' }]), undefined, { MESHEXT_FORMAT: 'json' });
+  assert.is(envWins.stdout, expected, envWins.stderr);
+  // An empty value counts as unset.
+  const empty = generate(withParams([{ name: 'format', string: '' }], [{ name: 'MESHEXT_FORMAT', value: 'json' }]));
+  assert.ok(isJson(empty.stdout), empty.stderr);
+});
+
+test('ARGOCD_ENV values are envsubst\'ed by Argo CD before meshext sees them', () => {
+  // The app lives in apps/cluster and renders ../<its own name>.
+  const app: AppSource = { name: 'mesh-extensions', path: 'apps/cluster', plugin: { env: [{ name: 'MESHEXT_PATHS', value: '../$ARGOCD_APP_NAME' }] } };
+  assert.is(requestEnv(app).ARGOCD_ENV_MESHEXT_PATHS, '../mesh-extensions');
+  const r = generate(app, { 'apps/mesh-extensions': NATIVE, 'apps/cluster/README.md': { content: 'x\n' } });
+  assert.is(r.code, 0, r.stderr);
+  assert.is(r.stdout, expected);
+});
+
+test('paths outside the app dir but inside the repo work, also with a manifest-generate-paths subtree', () => {
+  const app: AppSource = { path: 'platform/cluster-a', plugin: { parameters: [{ name: 'paths', array: ['../mesh'] }] } };
+  // The whole repo...
+  const whole = unpackRepo(base, { 'platform/mesh': NATIVE, 'platform/cluster-a/README.md': { content: 'x\n' } });
+  const r1 = runPluginCommand(plugin.spec.generate, join(whole, 'platform/cluster-a'), sidecar, requestEnv(app));
+  assert.is(r1.code, 0, r1.stderr);
+  assert.is(r1.stdout, expected);
+  // ...or only the common root of the annotated paths (platform/), so the app dir is <work>/cluster-a.
+  const sub = unpackRepo(base, { mesh: NATIVE, 'cluster-a/README.md': { content: 'x\n' } });
+  const r2 = runPluginCommand(plugin.spec.generate, join(sub, 'cluster-a'), sidecar, requestEnv(app));
+  assert.is(r2.code, 0, r2.stderr);
+  assert.is(r2.stdout, expected);
+});
+
+test('bad parameters fail with exit 2 and the reason, never a render with other options', () => {
+  const cases: [AppParameter[], RegExp][] = [
+    [[{ name: 'offlin', string: 'true' }], /unknown parameter "offlin"; meshext's are paths, lock, offline, locked, allow-empty, format/],
+    [[{ name: 'offline', string: 'maybe' }], /offline: "maybe" is not true or false/],
+    [[{ name: 'format', string: 'xml' }], /format: "xml" is not yaml or json/],
+    [[{ name: 'lock', array: ['a', 'b'] }], /lock: takes a string, not a list/],
+    [[{ name: 'paths', map: { a: 'b' } }], /paths: takes a list, not a map/],
+    [[{ name: 'paths', array: ['../../..'] }], /paths: "..\/..\/.." leaves the repository/],
+    [[{ name: 'paths', array: ['/etc'] }], /paths: "\/etc" is absolute/],
+    [[{ name: 'paths', array: ['-'] }], /paths: "-" is stdin/],
+    [[{ name: 'lock', string: '../../../../var/run/secrets/token' }], /lock: ".*" leaves the repository/],
+    [[{ name: 'paths', array: ['--output=/tmp/x'] }], /--output=\/tmp\/x/],
+  ];
+  for (const [parameters, reason] of cases) {
+    const r = generate(withParams(parameters));
+    assertFails(r, reason);
+  }
+  const junk = runPluginCommand(plugin.spec.generate, unpackRepo(base, { '.': NATIVE }), sidecar, { ...requestEnv({ path: '.' }), ARGOCD_APP_PARAMETERS: '{not json' });
+  assertFails(junk, /ARGOCD_APP_PARAMETERS is not JSON/);
+  assert.is(junk.code, 2);
+});
+
+test('repoRootOf strips only the part of the source path the work dir ends with', () => {
+  assert.is(repoRootOf('/tmp/_cmp_server/u/a/b', 'a/b'), '/tmp/_cmp_server/u');
+  assert.is(repoRootOf('/tmp/_cmp_server/u/b', 'a/b'), '/tmp/_cmp_server/u');
+  assert.is(repoRootOf('/tmp/_cmp_server/u', '.'), '/tmp/_cmp_server/u');
+  assert.is(repoRootOf('/tmp/_cmp_server/u/x', undefined), '/tmp/_cmp_server/u/x');
+});
+
+test('files arrive 0644 and the generate command needs no exec bit or stdin', () => {
+  const work = unpackRepo(base, { 'examples/native': NATIVE });
+  assert.is(statSync(join(work, 'examples/native/mesh.yaml')).mode & 0o777, 0o644);
+  const r = runPluginCommand(plugin.spec.generate, join(work, 'examples/native'), sidecar, requestEnv({ path: 'examples/native' }));
+  assert.is(r.stdout, expected, r.stderr);
+});
+
+test('discover matches meshext repos only: not Helm, not kustomize (even one that runs meshext), not plain manifests', () => {
+  const kustomizeWithMeshext = { 'app/kustomization.yaml': { content: 'generators: [meshext-generator.yaml]\n' }, 'app/meshext-generator.yaml': { content: 'apiVersion: meshext.dev/v1alpha1\nkind: ExtensionGenerator\nmetadata: {name: x}\nspec: {paths: [ext/]}\n' }, 'app/ext': NATIVE };
+  const cases: [string, Record<string, string | { content: string }>, boolean][] = [
+    ['examples/native', { app: NATIVE }, true],
+    ['declarations in a subdirectory', { 'app/README.md': { content: 'x\n' }, 'app/mesh/prod': NATIVE }, true],
+    ['only foreign kinds plus meshext.lock', { app: join(ROOT, 'examples', 'istio') }, true],
+    ['JSON declarations', { 'app/ext.json': { content: '{"apiVersion":"meshext.dev/v1alpha1","kind":"Extension","metadata":{"name":"a","namespace":"b"}}\n' } }, true],
+    ['a Helm chart', { 'app/Chart.yaml': { content: 'apiVersion: v2\nname: x\nversion: 0.1.0\n' }, 'app/values.yaml': { content: 'a: 1\n' }, 'app/templates/cm.yaml': { content: 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n' } }, false],
+    ['a Helm chart that ships meshext declarations', { 'app/Chart.yaml': { content: 'apiVersion: v2\nname: x\nversion: 0.1.0\n' }, 'app/files': NATIVE }, false],
+    ['a kustomize dir', { 'app/kustomization.yaml': { content: 'resources: [cm.yaml]\n' }, 'app/cm.yaml': { content: 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n' } }, false],
+    ['a kustomize dir that runs meshext as a generator', kustomizeWithMeshext, false],
+    ['a kustomization.yml', { 'app/kustomization.yml': { content: 'resources: []\n' }, 'app/ext': NATIVE }, false],
+    ['plain manifests with a WasmPlugin', { 'app/wasmplugin.yaml': { content: 'apiVersion: extensions.istio.io/v1alpha1\nkind: WasmPlugin\nmetadata: {name: a, namespace: b}\nspec: {url: oci://x/y:1}\n' } }, false],
+    ['a ConfigMap whose data mentions meshext', { 'app/cm.yaml': { content: 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata:\n  kind: Mesh\n  doc: "apiVersion: meshext.dev/v1alpha1"\n' } }, false],
+    ['an empty app dir', { 'app/.keep': { content: '' } }, false],
+  ];
+  for (const [what, files, want] of cases) {
+    const work = unpackRepo(base, files);
+    // Discovery gets only the build env (no ARGOCD_ENV_*, no parameters).
+    const { match, result } = discovers(plugin, join(work, 'app'), sidecar, requestEnv({ path: 'app' }));
+    assert.is(result.code, 0, `${what}: a failing find command is an error in Argo CD, not a no-match: ${result.stderr}`);
+    assert.is(match, want, `${what}: ${JSON.stringify(result)}`);
+  }
+});
+
+test('discover also works when the repo sits under a path with spaces', () => {
+  const work = unpackRepo(join(base, 'with space'), { 'my app/x y': NATIVE });
+  assert.ok(discovers(plugin, join(work, 'my app'), sidecar, requestEnv({ path: 'my app' })).match);
+});
+
+test.after(() => rmSync(base, { recursive: true, force: true }));
+
+test.run();
