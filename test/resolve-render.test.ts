@@ -7,7 +7,7 @@ import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { runCli } from './_cli.ts';
-import { artifact, fsImage, push, pushFixtures, wasm } from './_images.ts';
+import { artifact, push, pushFixtures, wasm } from './_images.ts';
 import type { Fixture } from './_images.ts';
 import { PASSWORD, USER, startRegistry, tempDir } from './_registry.ts';
 import type { TestRegistry } from './_registry.ts';
