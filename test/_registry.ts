@@ -68,7 +68,7 @@ function registryBinary(): string {
   throw new Error('docker-registry is not installed: run `bash scripts/setup-test-env.sh` as root, or `sudo apt-get install docker-registry`');
 }
 
-export async function startRegistry(opts: { auth?: 'none' | 'basic' | 'token' } = {}): Promise<TestRegistry> {
+export async function startRegistry(opts: { auth?: 'none' | 'basic' | 'token'; port?: number } = {}): Promise<TestRegistry> {
   const auth = opts.auth ?? 'none';
   const dir = tempDir();
   let authConfig = '';
@@ -81,7 +81,7 @@ export async function startRegistry(opts: { auth?: 'none' | 'basic' | 'token' } 
     authConfig = `auth:\n  token:\n    realm: ${token.realm}\n    service: ${token.service}\n    issuer: ${token.issuer}\n    rootcertbundle: ${token.certPath}\n`;
   }
   for (let attempt = 1; ; attempt++) {
-    const port = await freePort();
+    const port = opts.port ?? (await freePort());
     const host = `127.0.0.1:${port}`;
     const config = join(dir, 'config.yml');
     writeFileSync(
@@ -98,7 +98,7 @@ export async function startRegistry(opts: { auth?: 'none' | 'basic' | 'token' } 
       child.kill('SIGKILL');
       await exited;
       children.delete(child);
-      if (attempt < 3 && readFileSync(err, 'utf8').includes('address already in use')) continue;
+      if (attempt < 3 && opts.port === undefined && readFileSync(err, 'utf8').includes('address already in use')) continue;
       throw new Error(`docker-registry did not start: ${readFileSync(err, 'utf8').slice(0, 2000)}`);
     }
     return {
