@@ -73,9 +73,9 @@ say "buildah build (npm ci + npm run build inside)"
 say "image built"
 
 # 3. The image's config.
-cfg=$("${B[@]}" inspect --type image --format '{{json .OCIv1.Config}}' "$IMAGE")
+cfg=$("${B[@]}" inspect --type image "$IMAGE")
 node -e '
-  const c = JSON.parse(process.argv[1]);
+  const c = JSON.parse(process.argv[1]).OCIv1.config;
   const want = (ok, what) => { if (!ok) { console.error(`config: ${what}: ${JSON.stringify(c)}`); process.exit(1); } };
   want(JSON.stringify(c.Entrypoint) === JSON.stringify(["/var/run/argocd/argocd-cmp-server"]), "entrypoint");
   want(c.User === "999" || c.User === "999:999", "user 999");

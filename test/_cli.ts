@@ -9,7 +9,7 @@ export interface Run {
   readonly stderr: string;
 }
 
-export async function runCli(argv: readonly string[], opts: { cwd?: string; stdin?: string | Buffer; env?: Record<string, string | undefined>; stdinIsTTY?: boolean } = {}): Promise<Run> {
+export async function runCli(argv: readonly string[], opts: { cwd?: string; stdin?: string | Buffer; env?: Record<string, string | undefined>; stdinIsTTY?: boolean; stderrIsTTY?: boolean } = {}): Promise<Run> {
   let stdout = '';
   let stderr = '';
   const io: Io = {
@@ -18,7 +18,7 @@ export async function runCli(argv: readonly string[], opts: { cwd?: string; stdi
     cwd: opts.cwd ?? process.cwd(),
     stdin: async () => Buffer.from(opts.stdin ?? ''),
     stdinIsTTY: opts.stdinIsTTY ?? opts.stdin === undefined,
-    stderrIsTTY: false,
+    stderrIsTTY: opts.stderrIsTTY ?? false,
     stdout: (s) => void (stdout += s),
     stderr: (s) => void (stderr += s),
     self: { node: process.execPath, script: new URL('../dist/meshext.mjs', import.meta.url).pathname },

@@ -151,6 +151,16 @@ test('credentials from DOCKER_CONFIG authenticate and never appear in any output
   }
 });
 
+test('a terminal stderr shows one progress line while images resolve; a pipe shows none', async () => {
+  const dir = repoWith(declarations());
+  const tty = await runCli(['render', dir], { env: env(tempDir()), stderrIsTTY: true });
+  assert.is(tty.code, 0, tty.stderr);
+  assert.ok(tty.stderr.includes('\rresolving images 0/2') && tty.stderr.includes('\rresolving images 2/2\n'), JSON.stringify(tty.stderr));
+  const piped = await runCli(['render', dir], { env: env(tempDir()) });
+  assert.not.ok(piped.stderr.includes('resolving images'));
+  assert.is(piped.stdout, tty.stdout);
+});
+
 function walk(dir: string): string[] {
   return readdirSync(dir).flatMap((n) => {
     const p = join(dir, n);
