@@ -69,7 +69,8 @@ say "base image $BASE_REF assembled (node $(node --version))"
 # 2. The build, exactly as `docker build .` would run it.
 IMAGE=localhost/meshext-argocd:test
 say "buildah build (npm ci + npm run build inside)"
-"${B[@]}" build --quiet --pull=never --isolation chroot --network host --layers=false -f "$ROOT/Dockerfile" -t "$IMAGE" "$ROOT" >"$WORK/build.log" 2>&1 || { tail -n 40 "$WORK/build.log" >&2; fail "buildah build"; }
+"${B[@]}" build --pull=never --isolation chroot --network host --layers=false -f "$ROOT/Dockerfile" -t "$IMAGE" "$ROOT" >"$WORK/build.log" 2>&1 || { tail -n 40 "$WORK/build.log" >&2; fail "buildah build"; }
+grep -E '^STEP [0-9]+/[0-9]+: (FROM|RUN)|^added [0-9]+ packages' "$WORK/build.log" | sed 's/^/    /' >&2 || true
 say "image built"
 
 # 3. The image's config.

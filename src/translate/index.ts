@@ -59,6 +59,12 @@ export interface Classified {
 export function classifyDocuments(docs: readonly LoadedDocument[], report: Sink): Classified {
   const out = { declarations: [] as LoadedDocument[], meshes: [] as LoadedDocument[], namespaces: [] as LoadedDocument[], others: [] as LoadedDocument[], configs: [] as LoadedDocument[] };
   for (const doc of docs) {
+    // meshext's own output (a rendered stream kept in the repository, or a previous generator
+    // in a kustomize pipeline) is never read as a declaration: it would only collide with its source.
+    if (isRendered(doc.value)) {
+      out.others.push(doc);
+      continue;
+    }
     const entry = lookup(doc, report);
     if (entry === 'invalid') continue;
     if (entry === undefined) {
@@ -140,6 +146,11 @@ function diag(doc: LoadedDocument, path: readonly (string | number)[], code: 'SC
 
 function own<T>(table: Readonly<Record<string, T>>, key: string): T | undefined {
   return Object.hasOwn(table, key) ? table[key] : undefined;
+}
+
+function isRendered(v: Readonly<Record<string, unknown>>): boolean {
+  const meta = v.metadata as { labels?: Record<string, unknown>; annotations?: Record<string, unknown> } | undefined;
+  return meta?.labels?.['app.kubernetes.io/managed-by'] === 'meshext' && typeof meta.annotations?.['meshext.dev/image'] === 'string';
 }
 
 function groupOf(apiVersion: string): string {

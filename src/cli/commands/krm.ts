@@ -10,11 +10,10 @@ import { EXIT } from '../io.ts';
 import type { Diagnostic } from '../../model/diagnostic.ts';
 import { sortDiagnostics } from '../../model/diagnostic.ts';
 import { parseResourceList } from '../../load/parse-resource-list.ts';
-import { annotationsOf, documentsFromObjects } from '../../load/from-objects.ts';
+import { documentsFromObjects } from '../../load/from-objects.ts';
 import { render } from '../../render.ts';
 import { toYaml } from '../../emit/to-yaml.ts';
 import type { Plain } from '../../emit/to-yaml.ts';
-import { MANAGED_BY } from '../../emit/metadata.ts';
 import { LOCK_FILE } from '../../resolve/lock.ts';
 import { generatorOptions, isGeneratorConfig } from '../_generator-config.ts';
 import { liveResolverFactory } from '../_live.ts';
@@ -35,13 +34,8 @@ export const run: Command = async (_args, io) => {
   const options = config && Object.keys(config).length > 0 ? generatorOptions(config, io.cwd, 'functionConfig', (d) => early.push(d)) : { paths: [], offline: false, locked: false };
   if (!options) return writeResults(io, early);
 
-  const passThrough: Obj[] = [];
-  const mine: Obj[] = [];
-  for (const item of list.items) {
-    if (isGeneratorConfig(item)) continue; // our own config, echoed by kustomize as local-config
-    if (isRendered(item)) passThrough.push(item); // already ours: never rendered twice
-    else mine.push(item);
-  }
+  // Our own config comes back from kustomize as a local-config item: it is not a resource.
+  const mine = list.items.filter((item) => !isGeneratorConfig(item));
   const documents = documentsFromObjects(mine);
   const lockPath = options.lockPath ?? (options.paths.length === 0 && existsSync(join(io.cwd, LOCK_FILE)) ? join(io.cwd, LOCK_FILE) : undefined);
   const result = await render({
@@ -59,15 +53,10 @@ export const run: Command = async (_args, io) => {
   if (result.exitCode !== 0) return writeResults(io, diagnostics, result.exitCode);
   // Declarations are replaced by what they render; Namespaces and foreign kinds pass through.
   const consumed = new Set<Obj>([...(result.classified?.declarations ?? []), ...(result.classified?.meshes ?? []), ...(result.classified?.configs ?? [])].map((d) => d.value));
-  const items = [...mine.filter((m) => !consumed.has(m)), ...passThrough, ...(result.resources as Obj[])];
+  const items = [...mine.filter((m) => !consumed.has(m)), ...(result.resources as Obj[])];
   io.stdout(toYaml({ apiVersion: 'config.kubernetes.io/v1', kind: 'ResourceList', items: items as Plain[], ...(diagnostics.length > 0 ? { results: resultsOf(diagnostics) } : {}) }));
   return EXIT.ok;
 };
-
-function isRendered(item: Obj): boolean {
-  const labels = (item.metadata as { labels?: Record<string, unknown> } | undefined)?.labels;
-  return labels?.['app.kubernetes.io/managed-by'] === MANAGED_BY['app.kubernetes.io/managed-by'] && annotationsOf(item)['meshext.dev/image'] !== undefined;
-}
 
 /** On failure: results only, no items (nothing partial reaches kustomize), and a non-zero exit. */
 function writeResults(io: Io, diagnostics: readonly Diagnostic[], code: number = EXIT.invalid): number {
