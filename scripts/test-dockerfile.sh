@@ -13,6 +13,7 @@
 #
 # Prints `dockerfile: ok (N s)` last and exits 0 when every check passed.
 set -euo pipefail
+PATH=$PATH:/usr/sbin:/sbin
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 START=$(date +%s)
 say() { printf '[%3ss] %s\n' "$(( $(date +%s) - START ))" "$*" >&2; }
@@ -41,7 +42,12 @@ MIRROR=${MIRROR:-http://deb.debian.org/debian}
 
 # 1. The base image.
 say "debootstrap --variant=minbase $SUITE from $MIRROR"
-debootstrap --variant=minbase "$SUITE" "$WORK/rootfs" "$MIRROR" >"$WORK/debootstrap.log" 2>&1 || { tail -n 20 "$WORK/debootstrap.log" >&2; fail "debootstrap"; }
+debootstrap --variant=minbase "$SUITE" "$WORK/rootfs" "$MIRROR" >"$WORK/debootstrap.log" 2>&1 \
+  || { say "debootstrap failed, once more"; rm -rf "$WORK/rootfs"; debootstrap --variant=minbase "$SUITE" "$WORK/rootfs" "$MIRROR" >"$WORK/debootstrap.log" 2>&1; } \
+  || { tail -n 20 "$WORK/debootstrap.log" >&2; fail "debootstrap"; }
+# Slim, as debian:bookworm-slim is: no downloaded packages, apt lists, docs, man pages or locales.
+rm -rf "$WORK"/rootfs/var/cache/apt/archives/*.deb "$WORK"/rootfs/var/lib/apt/lists/* \
+  "$WORK"/rootfs/usr/share/doc/* "$WORK"/rootfs/usr/share/man/* "$WORK"/rootfs/usr/share/info/* "$WORK"/rootfs/usr/share/locale/*
 NODE=$(readlink -f "$(command -v node)")
 NPM_DIR=$(dirname "$(dirname "$(readlink -f "$(command -v npm)")")")
 install -D -m 0755 "$NODE" "$WORK/rootfs/usr/local/bin/node"
@@ -64,13 +70,13 @@ rm -rf "$WORK/rootfs"
   --env NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt --cmd node "$ctr"
 "${B[@]}" commit --quiet "$ctr" "$BASE_REF" >/dev/null
 "${B[@]}" rm "$ctr" >/dev/null
-say "base image $BASE_REF assembled (node $(node --version))"
+say "base image $BASE_REF assembled (node $(node --version), $(du -sm "$WORK/storage" | cut -f1) MB stored)"
 
 # 2. The build, exactly as `docker build .` would run it.
 IMAGE=localhost/meshext-argocd:test
 say "buildah build (npm ci + npm run build inside)"
 "${B[@]}" build --pull=never --isolation chroot --network host --layers=false -f "$ROOT/Dockerfile" -t "$IMAGE" "$ROOT" >"$WORK/build.log" 2>&1 || { tail -n 40 "$WORK/build.log" >&2; fail "buildah build"; }
-grep -E '^STEP [0-9]+/[0-9]+: (FROM|RUN)|^added [0-9]+ packages' "$WORK/build.log" | sed 's/^/    /' >&2 || true
+grep -E 'STEP [0-9]+/[0-9]+: (FROM|RUN)|^added [0-9]+ packages' "$WORK/build.log" | sed 's/^/    /' >&2 || true
 say "image built"
 
 # 3. The image's config.

@@ -99,7 +99,7 @@ export async function render(req: RenderRequest): Promise<RenderResult> {
     report({ code: 'LOCK_MISSING', severity: 'error', message: `--locked needs a lock, and ${lockFile ?? 'none'} does not exist; run meshext lock` });
     return fail(1, { mesh, root, classified, lockFile });
   }
-  const uses: ImageUse[] = targets.map((t) => ({ image: t.fields.image, origin: t.ext.origin, path: imagePath(t) }));
+  const uses = imageUses(targets);
   const res = await resolveImages(uses, { lock, mode: req.mode, offline: req.offline, locked: req.locked, live: req.live ? () => req.live!(mesh.insecureRegistries) : undefined }, report);
   if (res.failed) return fail(hasCode(diagnostics, ['INVALID_REFERENCE', 'LOCK_INVALID']) ? 1 : 3, { mesh, root, classified, lockFile });
 
@@ -132,6 +132,20 @@ function checkMesh(mesh: Mesh, c: Classified, report: Sink): void {
     const [line, col] = doc ? doc.locate(['spec', 'istioVersion']) : [undefined, undefined];
     report({ code: 'VERSION_GATED', severity: 'error', message: `istioVersion ${mesh.istioVersion} is not supported: meshext emits for Istio 1.${SUPPORTED_MIN} to 1.${SUPPORTED_MAX}`, file: doc?.file, line, col, field: 'spec.istioVersion' });
   }
+}
+
+/** One use per declaration and image: its copies in other namespaces name the same image at the same place (issue 5). */
+function imageUses(targets: readonly Target[]): ImageUse[] {
+  const uses: ImageUse[] = [];
+  const seen = new Map<Target['ext'], Set<string>>();
+  for (const t of targets) {
+    let images = seen.get(t.ext);
+    if (!images) seen.set(t.ext, (images = new Set()));
+    if (images.has(t.fields.image)) continue;
+    images.add(t.fields.image);
+    uses.push({ image: t.fields.image, origin: t.ext.origin, path: imagePath(t) });
+  }
+  return uses;
 }
 
 function imagePath(t: Target): readonly (string | number)[] {

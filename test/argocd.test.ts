@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseAllDocuments } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import { BUNDLE, ROOT, discovers, readPlugin, requestEnv, runPluginCommand, sidecarEnv, unpackRepo } from './_argocd.ts';
 import type { AppParameter, AppSource } from './_argocd.ts';
 import { PARAMETERS, repoRootOf } from '../src/cli/commands/argocd.ts';
@@ -212,6 +212,9 @@ test('bad parameters fail with exit 2 and the reason, never a render with other 
     const r = generate(withParams(parameters));
     assertFails(r, reason);
   }
+  const typo = generate(withParams(undefined, [{ name: 'MESHEXT_OFLINE', value: 'true' }]));
+  assertFails(typo, /unknown plugin env MESHEXT_OFLINE; meshext's are MESHEXT_PATHS, MESHEXT_LOCK, MESHEXT_OFFLINE, MESHEXT_LOCKED, MESHEXT_ALLOW_EMPTY, MESHEXT_FORMAT/);
+  assertFails(generate(withParams(undefined, [{ name: 'meshext_offline', value: 'true' }])), /unknown plugin env meshext_offline/);
   const junk = runPluginCommand(plugin.spec.generate, unpackRepo(base, { '.': NATIVE }), sidecar, { ...requestEnv({ path: '.' }), ARGOCD_APP_PARAMETERS: '{not json' });
   assertFails(junk, /ARGOCD_APP_PARAMETERS is not JSON/);
   assert.is(junk.code, 2);
@@ -259,6 +262,48 @@ test('discover matches meshext repos only: not Helm, not kustomize (even one tha
 test('discover also works when the repo sits under a path with spaces', () => {
   const work = unpackRepo(join(base, 'with space'), { 'my app/x y': NATIVE });
   assert.ok(discovers(plugin, join(work, 'my app'), sidecar, requestEnv({ path: 'my app' })).match);
+});
+
+test('examples/argocd: the Application renders through the plugin exactly like meshext render', () => {
+  const app = parse(readFileSync(join(ROOT, 'examples', 'argocd', 'application.yaml'), 'utf8')) as {
+    spec: { source: { repoURL: string; path: string; plugin: { name: string; parameters?: AppParameter[]; env?: { name: string; value: string }[] } }; destination: { namespace: string } };
+    metadata: { name: string };
+  };
+  const src = app.spec.source;
+  const version = plugin.spec.version;
+  assert.is(src.plugin.name, version ? `${plugin.metadata.name}-${version}` : plugin.metadata.name, 'Argo CD looks the plugin up as <name>-<version> (or <name>)');
+  const source: AppSource = { name: app.metadata.name, namespace: app.spec.destination.namespace, repoURL: src.repoURL, path: src.path, plugin: src.plugin };
+  const work = unpackRepo(base, { examples: join(ROOT, 'examples') });
+  const appDir = join(work, src.path);
+  assert.ok(discovers(plugin, appDir, sidecar, requestEnv({ ...source, plugin: undefined })).match, 'discovery must match the example app, or the named plugin is refused');
+  const r = runPluginCommand(plugin.spec.generate, appDir, sidecar, requestEnv(source));
+  assert.is(r.code, 0, r.stderr);
+  assert.is(r.stdout, expected);
+});
+
+test('examples/argocd: the repo-server patch wires the sidecar as the reference says', () => {
+  const patch = parse(readFileSync(join(ROOT, 'examples', 'argocd', 'argocd-repo-server-patch.yaml'), 'utf8')) as {
+    kind: string;
+    metadata: { name: string };
+    spec: { template: { spec: { containers: Record<string, any>[]; volumes: Record<string, any>[] } } };
+  };
+  assert.is(patch.kind, 'Deployment');
+  assert.is(patch.metadata.name, 'argocd-repo-server');
+  const [c] = patch.spec.template.spec.containers;
+  assert.equal(c!.command, ['/var/run/argocd/argocd-cmp-server']);
+  assert.is(c!.securityContext.runAsNonRoot, true);
+  assert.is(c!.securityContext.runAsUser, 999);
+  const mounts = Object.fromEntries((c!.volumeMounts as { mountPath: string; name: string }[]).map((m) => [m.mountPath, m.name]));
+  assert.is(mounts['/var/run/argocd'], 'var-files');
+  assert.is(mounts['/home/argocd/cmp-server/plugins'], 'plugins');
+  const tmp = mounts['/tmp'];
+  assert.ok(tmp && tmp !== 'tmp', 'the sidecar needs its own /tmp, not the repo-server\'s');
+  assert.ok(patch.spec.template.spec.volumes.some((v) => v.name === tmp && v.emptyDir), `${tmp} must be an emptyDir declared by the patch`);
+  const kustomization = parse(readFileSync(join(ROOT, 'examples', 'argocd', 'kustomization.yaml'), 'utf8')) as { patches: { path: string }[] };
+  assert.ok(kustomization.patches.some((p) => p.path === 'argocd-repo-server-patch.yaml'));
+  const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
+  assert.match(dockerfile, /^ENTRYPOINT \["\/var\/run\/argocd\/argocd-cmp-server"\]$/m);
+  assert.match(dockerfile, /^USER 999$/m);
 });
 
 test.after(() => rmSync(base, { recursive: true, force: true }));

@@ -14,6 +14,7 @@ const COMMANDS: Record<string, { readonly summary: string; readonly load: () => 
   schema: { summary: 'print the JSON Schemas of the meshext kinds (for editors)', load: async () => (await import('./commands/schema.ts')).run },
   explain: { summary: 'show, per namespace and selector, the order the extensions run in', load: async () => (await import('./commands/explain.ts')).run },
   'install-kustomize-plugin': { summary: 'install meshext as kustomize\'s ExtensionGenerator exec plugin', load: async () => (await import('./commands/install-kustomize-plugin.ts')).run },
+  argocd: { summary: 'the generate command of the Argo CD plugin (plugin.yaml)', load: async () => (await import('./commands/argocd.ts')).run },
   'convert-image': { summary: 'repackage a Maistra image as a Wasm OCI artifact Istio loads', load: async () => (await import('./commands/convert-image.ts')).run },
 };
 

@@ -9,15 +9,16 @@ import type { Resolved } from './resource.ts';
 import { emitEnvoyFilter } from './envoy-filter.ts';
 import { emitTrafficExtension } from './traffic-extension.ts';
 import { emitWasmPlugin } from './wasm-plugin.ts';
+import { createMetadataCache, metadataOf } from './metadata.ts';
+import type { MetadataCache } from './metadata.ts';
 
 const EMITTERS = { WasmPlugin: emitWasmPlugin, TrafficExtension: emitTrafficExtension, EnvoyFilter: emitEnvoyFilter } as const;
 
 export type Emitted = { readonly [k: string]: Plain };
 
 export function emitResources(resolved: readonly Resolved[], report: Sink): Emitted[] {
-  const sorted = [...resolved].sort(
-    (a, b) => cmp(a.namespace, b.namespace) || cmp(a.output, b.output) || cmp(a.name, b.name) || cmp(a.origin.file, b.origin.file) || a.origin.line - b.origin.line,
-  );
+  const sorted = sortResolved(resolved);
+  const shared = { specs: new Map<string, Emitted>(), ids: new Map<object, number>(), metadata: createMetadataCache() };
   const out: Emitted[] = [];
   for (let i = 0; i < sorted.length; i++) {
     const r = sorted[i]!;
@@ -28,7 +29,81 @@ export function emitResources(resolved: readonly Resolved[], report: Sink): Emit
       report(at(r.origin, ['metadata', 'name'], 'DUPLICATE_OUTPUT', `${r.output} ${r.namespace}/${r.name} is produced twice: by ${p.kind} ${p.name} (${p.file}:${p.line}) and by ${r.origin.kind} ${r.origin.name} (${r.origin.file}:${r.origin.line})`));
       continue;
     }
-    out.push(EMITTERS[r.output](r));
+    out.push(emitShared(r, shared));
   }
   return out;
+}
+
+/**
+ * By namespace, kind, name, then source position; the same order as one stable sort over all
+ * five keys, but sorting each namespace's few resources apart (issue 5: 100,000 resources).
+ */
+function sortResolved(resolved: readonly Resolved[]): Resolved[] {
+  const byNamespace = new Map<string, Resolved[]>();
+  for (const r of resolved) {
+    const bucket = byNamespace.get(r.namespace);
+    if (bucket) bucket.push(r);
+    else byNamespace.set(r.namespace, [r]);
+  }
+  const sorted: Resolved[] = [];
+  for (const ns of [...byNamespace.keys()].sort(cmp)) {
+    const bucket = byNamespace.get(ns)!.sort((a, b) => cmp(a.output, b.output) || cmp(a.name, b.name) || cmp(a.origin.file, b.origin.file) || a.origin.line - b.origin.line);
+    for (const r of bucket) sorted.push(r);
+  }
+  return sorted;
+}
+
+interface Shared {
+  /** Spec key → the first resource emitted with that spec. */
+  readonly specs: Map<string, Emitted>;
+  /** Object → small number, for keys made of object identities. */
+  readonly ids: Map<object, number>;
+  readonly metadata: MetadataCache;
+}
+
+/**
+ * Every Resolved field but those only metadata reads. A WasmPlugin's or TrafficExtension's spec
+ * is built from these alone, so the copies of one declaration in every namespace share one spec
+ * object (and the serializer writes it once). The Record makes the compiler insist that a field
+ * added to Resolved is either listed here or read by metadata only. EnvoyFilter is not shared:
+ * its spec names the namespace.
+ */
+const SPEC_FIELDS_OF: Record<Exclude<keyof Resolved, 'name' | 'namespace' | 'origin' | 'source' | 'imageRef'>, true> = {
+  output: true,
+  selector: true,
+  targetRefs: true,
+  url: true,
+  sha256: true,
+  imagePullPolicy: true,
+  imagePullSecret: true,
+  config: true,
+  pluginName: true,
+  phase: true,
+  priority: true,
+  failStrategy: true,
+  vmConfig: true,
+  match: true,
+  type: true,
+};
+const SPEC_FIELDS = Object.keys(SPEC_FIELDS_OF) as (keyof typeof SPEC_FIELDS_OF)[];
+
+function emitShared(r: Resolved, shared: Shared): Emitted {
+  if (r.output === 'EnvoyFilter') return emitEnvoyFilter(r, shared.metadata);
+  let key = '';
+  for (const f of SPEC_FIELDS) {
+    const v: unknown = r[f];
+    if (v === undefined) key += 'u|';
+    else if (typeof v === 'string') key += `s${v.length}:${v}|`;
+    else if (typeof v === 'number') key += `n${v}|`;
+    else if (typeof v === 'object' && v !== null) {
+      let id = shared.ids.get(v);
+      if (id === undefined) shared.ids.set(v, (id = shared.ids.size));
+      key += `o${id}|`;
+    } else key += `x${String(v)}|`;
+  }
+  const first = shared.specs.get(key);
+  if (first) return { apiVersion: first.apiVersion!, kind: first.kind!, metadata: metadataOf(r, shared.metadata), spec: first.spec! };
+  const doc = EMITTERS[r.output](r, shared.metadata);
+  shared.specs.set(key, doc);
+  return doc;
 }

@@ -6,6 +6,7 @@
 import type { IstioPhase, TrafficMatch } from '../model/extension.ts';
 import type { Plain } from './to-yaml.ts';
 import type { Resolved } from './resource.ts';
+import type { MetadataCache } from './metadata.ts';
 import { metadataOf, sortedRecord } from './metadata.ts';
 
 const WASM_TYPE = 'type.googleapis.com/envoy.extensions.filters.http.wasm.v3.Wasm';
@@ -22,7 +23,7 @@ export function envoyFilterPriority(phase: IstioPhase, priority: number): number
   return PHASE_BASE[phase] - priority;
 }
 
-export function emitEnvoyFilter(r: Resolved): { [k: string]: Plain } {
+export function emitEnvoyFilter(r: Resolved, metadata?: MetadataCache): { [k: string]: Plain } {
   const filterName = `${r.namespace}.${r.name}`;
   const spec: { [k: string]: Plain } = {};
   if (r.selector?.matchLabels) spec.workloadSelector = { labels: sortedRecord(r.selector.matchLabels) };
@@ -39,7 +40,7 @@ export function emitEnvoyFilter(r: Resolved): { [k: string]: Plain } {
     })),
   ];
   spec.priority = envoyFilterPriority(r.phase, r.priority);
-  return { apiVersion: 'networking.istio.io/v1alpha3', kind: 'EnvoyFilter', metadata: metadataOf(r), spec };
+  return { apiVersion: 'networking.istio.io/v1alpha3', kind: 'EnvoyFilter', metadata: metadataOf(r, metadata), spec };
 }
 
 function wasmConfig(r: Resolved, filterName: string): Plain {

@@ -7,10 +7,30 @@ export const MANAGED_BY = { 'app.kubernetes.io/managed-by': 'meshext' } as const
 export const SOURCE_ANNOTATION = 'meshext.dev/source';
 export const IMAGE_ANNOTATION = 'meshext.dev/image';
 
-export function metadataOf(r: Resolved): { [k: string]: Plain } {
+/** Labels and annotations shared by the resources of one render (they differ only by name and namespace). */
+export interface MetadataCache {
+  readonly labels: Record<string, string>;
+  readonly annotations: Map<string, Record<string, string>>;
+}
+
+export function createMetadataCache(): MetadataCache {
+  return { labels: { ...MANAGED_BY }, annotations: new Map() };
+}
+
+export function metadataOf(r: Resolved, cache?: MetadataCache): { [k: string]: Plain } {
+  if (cache) {
+    const key = r.source === undefined ? `-${r.imageRef}` : `${r.source.length}:${r.source}${r.imageRef}`;
+    let annotations = cache.annotations.get(key);
+    if (!annotations) cache.annotations.set(key, (annotations = annotationsOf(r)));
+    return { name: r.name, namespace: r.namespace, labels: cache.labels, annotations };
+  }
+  return { name: r.name, namespace: r.namespace, labels: { ...MANAGED_BY }, annotations: annotationsOf(r) };
+}
+
+function annotationsOf(r: Resolved): Record<string, string> {
   const annotations: Record<string, string> = { [IMAGE_ANNOTATION]: r.imageRef };
   if (r.source !== undefined) annotations[SOURCE_ANNOTATION] = r.source;
-  return { name: r.name, namespace: r.namespace, labels: { ...MANAGED_BY }, annotations: sortedRecord(annotations) };
+  return sortedRecord(annotations);
 }
 
 export function sortedRecord(r: Readonly<Record<string, string>>): Record<string, string> {

@@ -2,9 +2,10 @@
 // byte the same on every machine. Written by hand because it is the hot path at 100,000
 // resources; test/to-yaml.test.ts checks it against the `yaml` library's parser.
 //
-// Speed (issue 5): one array of pieces per call, joined once; no per-line arrays or slicing;
-// strings checked in one pass over their characters. A stream serializes each object that is
-// a top-level value of several documents (a spec shared by every namespace's copy) only once.
+// Speed (issue 5): one array of pieces per call, joined once, with no per-line arrays or
+// slicing; each distinct key and string value is checked and quoted once per call; and an
+// object met a second time under a key at the same indentation (the spec every namespace's
+// copy of a declaration shares) is written from the text of its first rendering.
 
 export type Plain = null | boolean | number | string | readonly Plain[] | { readonly [k: string]: Plain };
 
@@ -12,96 +13,126 @@ type PlainMap = { readonly [k: string]: Plain };
 
 /** One document, ending in a newline. */
 export function toYaml(value: Plain): string {
-  const out: string[] = [];
-  writeDocument(value, out, undefined);
-  return out.join('');
+  const w = new Writer();
+  w.document(value);
+  return w.out.join('');
 }
 
 /** A stream: documents separated by `---`. */
 export function toYamlStream(values: readonly Plain[]): string {
-  const out: string[] = [];
-  // Per call, so an object changed between two calls is never served from an old text.
-  const memo = new WeakMap<object, string>();
+  const w = new Writer();
   for (let i = 0; i < values.length; i++) {
-    if (i > 0) out.push('---\n');
-    writeDocument(values[i]!, out, memo);
+    if (i > 0) w.out.push('---\n');
+    w.document(values[i]!);
   }
-  return out.join('');
+  return w.out.join('');
 }
 
-function writeDocument(value: Plain, out: string[], memo: WeakMap<object, string> | undefined): void {
-  if (value === null || typeof value !== 'object') {
-    out.push(scalar(value), '\n');
-  } else if (Array.isArray(value)) {
-    writeSeq(value as readonly Plain[], '', '', out);
-  } else {
-    const m = value as PlainMap;
-    const keys = Object.keys(m);
-    for (let i = 0; i < keys.length; i++) {
-      const k = keys[i]!;
-      const v = m[k]!;
-      out.push(key(k), ':');
-      if (memo !== undefined && v !== null && typeof v === 'object' && !Array.isArray(v)) {
-        let text = memo.get(v);
-        if (text === undefined) {
-          const sub: string[] = [];
-          writeValue(v, '', sub);
-          text = sub.join('');
-          memo.set(v, text);
-        }
-        out.push(text);
-      } else writeValue(v, '', out);
+/** One call's output and caches; nothing outlives the call, so a changed object is never served from an old text. */
+class Writer {
+  readonly out: string[] = [];
+  /** Key → `key:` as written. */
+  private readonly keys = new Map<string, string>();
+  /** String value → ` value\n` as written after a key or a dash. */
+  private readonly values = new Map<string, string>();
+  /** Object under a key → the indentation it was first met at. */
+  private readonly seen = new Map<object, string>();
+  /** Object met twice under a key at one indentation → its text there. */
+  private readonly texts = new Map<object, { readonly indent: string; readonly text: string }>();
+
+  document(value: Plain): void {
+    if (value === null || typeof value !== 'object') this.out.push(scalar(value), '\n');
+    else if (Array.isArray(value)) this.seq(value as readonly Plain[], '', '');
+    else {
+      const keys = Object.keys(value);
+      if (keys.length > 0) this.map(value as PlainMap, keys, '', '');
     }
   }
-}
 
-/** The entries of a non-empty map; the first line starts with `lead`, the others with `indent`. */
-function writeMap(m: PlainMap, keys: readonly string[], indent: string, lead: string, out: string[]): void {
-  for (let i = 0; i < keys.length; i++) {
-    const k = keys[i]!;
-    out.push(i === 0 ? lead : indent, key(k), ':');
-    writeValue(m[k]!, indent, out);
+  /** The entries of a non-empty map; the first line starts with `lead`, the others with `indent`. */
+  private map(m: PlainMap, keys: readonly string[], indent: string, lead: string): void {
+    const out = this.out;
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i]!;
+      out.push(i === 0 ? lead : indent, this.key(k));
+      const v = m[k]!;
+      if (v !== null && typeof v === 'object') this.shared(v, indent);
+      else out.push(this.scalarText(v));
+    }
   }
-}
 
-/** The items of a non-empty sequence; the first line starts with `lead`, the others with `indent`. */
-function writeSeq(s: readonly Plain[], indent: string, lead: string, out: string[]): void {
-  const inner = indent + '  ';
-  for (let i = 0; i < s.length; i++) {
-    const item = s[i]!;
-    const dash = (i === 0 ? lead : indent) + '- ';
-    if (item !== null && typeof item === 'object') {
-      if (Array.isArray(item)) {
-        if (item.length > 0) writeSeq(item as readonly Plain[], inner, dash, out);
-        else out.push(dash, '[]\n');
-      } else {
-        // First entry on the dash line, the rest aligned under it.
-        const keys = Object.keys(item);
-        if (keys.length > 0) writeMap(item as PlainMap, keys, inner, dash, out);
-        else out.push(dash, '{}\n');
-      }
-    } else out.push(dash, scalar(item), '\n');
+  /** The items of a non-empty sequence; the first line starts with `lead`, the others with `indent`. */
+  private seq(s: readonly Plain[], indent: string, lead: string): void {
+    const out = this.out;
+    const inner = indent + '  ';
+    for (let i = 0; i < s.length; i++) {
+      const item = s[i]!;
+      const line = i === 0 ? lead : indent;
+      if (item !== null && typeof item === 'object') {
+        if (Array.isArray(item)) {
+          if (item.length > 0) this.seq(item as readonly Plain[], inner, line + '- ');
+          else out.push(line, '- []\n');
+        } else {
+          // First entry on the dash line, the rest aligned under it.
+          const keys = Object.keys(item);
+          if (keys.length > 0) this.map(item as PlainMap, keys, inner, line + '- ');
+          else out.push(line, '- {}\n');
+        }
+      } else out.push(line, '-', this.scalarText(item));
+    }
   }
-}
 
-/** What follows `key:` for a value under a key at `indent`. */
-function writeValue(v: Plain, indent: string, out: string[]): void {
-  if (v !== null && typeof v === 'object') {
+  /** A collection under a key at `indent`, from the text of an earlier rendering when there is one. */
+  private shared(v: object, indent: string): void {
+    const done = this.texts.get(v);
+    if (done !== undefined && done.indent === indent) {
+      this.out.push(done.text);
+      return;
+    }
+    const first = this.seen.get(v);
+    if (first === undefined) this.seen.set(v, indent);
+    if (first !== indent || done !== undefined) {
+      this.value(v as Plain, indent);
+      return;
+    }
+    const start = this.out.length;
+    this.value(v as Plain, indent);
+    const text = this.out.splice(start).join('');
+    this.out.push(text);
+    this.texts.set(v, { indent, text });
+  }
+
+  /** What follows `key:` for a collection under a key at `indent`. */
+  private value(v: Plain, indent: string): void {
     if (Array.isArray(v)) {
       // Sequences under a key sit at the key's indentation, as kubectl writes them.
       if (v.length > 0) {
-        out.push('\n');
-        writeSeq(v as readonly Plain[], indent, indent, out);
-      } else out.push(' []\n');
+        this.out.push('\n');
+        this.seq(v as readonly Plain[], indent, indent);
+      } else this.out.push(' []\n');
     } else {
-      const keys = Object.keys(v);
+      const keys = Object.keys(v as PlainMap);
       if (keys.length > 0) {
         const inner = indent + '  ';
-        out.push('\n');
-        writeMap(v as PlainMap, keys, inner, inner, out);
-      } else out.push(' {}\n');
+        this.out.push('\n');
+        this.map(v as PlainMap, keys, inner, inner);
+      } else this.out.push(' {}\n');
     }
-  } else out.push(' ', scalar(v), '\n');
+  }
+
+  private key(k: string): string {
+    let text = this.keys.get(k);
+    if (text === undefined) this.keys.set(k, (text = `${isPlainSafe(k) ? k : JSON.stringify(k)}:`));
+    return text;
+  }
+
+  /** ` scalar\n`. */
+  private scalarText(v: null | boolean | number | string): string {
+    if (typeof v !== 'string') return ` ${scalar(v)}\n`;
+    let text = this.values.get(v);
+    if (text === undefined) this.values.set(v, (text = ` ${scalar(v)}\n`));
+    return text;
+  }
 }
 
 function scalar(v: null | boolean | number | string): string {
@@ -109,10 +140,6 @@ function scalar(v: null | boolean | number | string): string {
   if (typeof v === 'boolean') return v ? 'true' : 'false';
   if (typeof v === 'number') return Number.isFinite(v) ? String(v) : '.nan';
   return isPlainSafe(v) ? v : JSON.stringify(v);
-}
-
-function key(k: string): string {
-  return isPlainSafe(k) ? k : JSON.stringify(k);
 }
 
 // Words YAML 1.1 or 1.2 read as something other than a string (Go's yaml.v2 reads 1.1).

@@ -40,10 +40,16 @@ export function expandExtension(ext: Extension, mesh: Mesh, report: Sink): Targe
     }
   }
   const used = new Set<number>();
+  // Namespaces the same overrides apply to share one fields object (issue 5: a declaration
+  // expands into thousands of targets, and everything downstream keys on these objects).
+  const byApplied = new Map<string, Pick<Target, 'fields' | 'overrides'>>();
   const targets = namespaces.map((namespace): Target => {
     const applied = (ext.overrides ?? []).filter((o) => overrideApplies(o, namespace, mesh));
     for (const o of applied) used.add(o.index);
-    return { ext, namespace, fields: applyOverrides(ext, applied), overrides: applied.map((o) => o.index) };
+    const key = applied.map((o) => o.index).join(',');
+    let shared = byApplied.get(key);
+    if (!shared) byApplied.set(key, (shared = { fields: applyOverrides(ext, applied), overrides: applied.map((o) => o.index) }));
+    return { ext, namespace, fields: shared.fields, overrides: shared.overrides };
   });
   for (const o of ext.overrides ?? []) {
     if (!used.has(o.index) && namespaces.length > 0) report(at(ext.origin, ['spec', 'overrides', o.index], 'OVERRIDE_UNUSED', 'this override matches none of the namespaces the declaration renders into', 'warning'));

@@ -38,8 +38,17 @@ export function selectNamespaces(ext: Extension, scope: Scope, mesh: Mesh, repor
 }
 
 export function inventoryEntry(mesh: Mesh, name: string): InventoryNamespace {
-  return mesh.namespaces.find((n) => n.name === name) ?? { name, labels: {} };
+  let byName = INVENTORY_INDEX.get(mesh.namespaces);
+  if (!byName) {
+    byName = new Map();
+    for (const n of mesh.namespaces) if (!byName.has(n.name)) byName.set(n.name, n);
+    INVENTORY_INDEX.set(mesh.namespaces, byName);
+  }
+  return byName.get(name) ?? { name, labels: {} };
 }
+
+/** Inventory by name, built once per inventory: a lookup per target must not scan thousands of namespaces. */
+const INVENTORY_INDEX = new WeakMap<readonly InventoryNamespace[], Map<string, InventoryNamespace>>();
 
 function describeInventory(pool: readonly InventoryNamespace[]): string {
   return pool.length === 0 ? 'the inventory is empty: list namespaces in the Mesh or add Namespace objects' : `the inventory has ${pool.length}: ${pool.slice(0, 5).map((n) => n.name).join(', ')}${pool.length > 5 ? ', …' : ''}`;

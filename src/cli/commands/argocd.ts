@@ -79,6 +79,9 @@ export const run: Command = async (args, io) => {
 export function cmpOptionsOf(env: Io['env'], cwd: string): CmpOptions | string {
   const params = parametersOf(env.ARGOCD_APP_PARAMETERS);
   if (typeof params === 'string') return params;
+  const known = PARAMETERS.map((d) => `ARGOCD_ENV_MESHEXT_${escaped(d.name)}`);
+  const stray = Object.keys(env).filter((k) => k.toUpperCase().startsWith('ARGOCD_ENV_MESHEXT_') && !known.includes(k)).sort();
+  if (stray.length > 0) return `unknown plugin env ${stray.map((k) => k.slice('ARGOCD_ENV_'.length)).join(', ')}; meshext's are ${known.map((k) => k.slice('ARGOCD_ENV_'.length)).join(', ')} (upper case)`;
   const values = new Map<string, string | readonly string[]>();
   for (const def of PARAMETERS) {
     const v = lookup(def.name, def.kind, params, env);
