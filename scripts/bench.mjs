@@ -6,14 +6,16 @@
 // back next time to show the change) and scripts/bench/results.json (the copy the README cites).
 //
 // Options: --quick (fewer runs), --cases small,large (a subset; no README copy is written),
-//          --no-resolve (skip the registry part), --runs N (rounds per case).
+//          --no-resolve (skip the registry part), --no-snapshot (skip the startup-snapshot
+//          experiment, scripts/bench/snapshot.mjs), --runs N (rounds per case).
 
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { CASES, generateRepo } from './bench/generate.mjs';
-import { GNU_TIME, RSS_METHOD, renderOnce, sideBySide } from './bench/measure.mjs';
+import { GNU_TIME, RSS_METHOD, bytesFloorArgv, renderOnce, runProcess, sideBySide } from './bench/measure.mjs';
+import { buildSnapshot } from './bench/snapshot.mjs';
 
 const args = process.argv.slice(2);
 const flag = (name) => args.includes(name);
@@ -63,7 +65,18 @@ function kubectlVersion() {
   return r.status === 0 ? r.stdout.split('\n').filter(Boolean).join('; ') : undefined;
 }
 
-const results = { machine, cases: {}, kustomize: undefined, resolution: undefined, targets: [] };
+const results = { machine, cases: {}, kustomize: undefined, resolution: undefined, snapshot: undefined, targets: [] };
+
+// The startup-snapshot experiment: the same CLI started from a V8 snapshot, warmed on the small repo.
+let snapshot;
+if (!flag('--no-snapshot')) {
+  const warm = join(BENCH, 'repos', 'snapshot-warm');
+  generateRepo(warm, { extensions: 20, namespaces: 5 }); // every flavor, and not a measured case
+  const built = await buildSnapshot(join(BENCH, 'snapshot'), resolve(warm));
+  if (built.argv) snapshot = built.argv;
+  results.snapshot = built.argv ? { built: true, command: 'node --snapshot-blob .bench/snapshot/meshext.blob render DIR --offline' } : { built: false, reason: built.reason };
+  log(built.argv ? 'bench: built the startup-snapshot experiment' : `bench: no startup snapshot (${built.reason})`);
+}
 
 for (const c of CASES) {
   if (only && !only.includes(c.name)) continue;
@@ -79,9 +92,14 @@ for (const c of CASES) {
   const bytes = first.stdout.length;
   const commands = {
     render: { argv: [NODE, BIN, 'render', dir, '--offline'], bytes },
-    bytesFloor: { argv: [NODE, '-e', 'process.stdout.write(require("fs").readFileSync(process.argv[1]))', out], bytes },
+    bytesFloor: { argv: bytesFloorArgv(out), bytes },
   };
   if (c.name === 'small') commands.nodeStart = { argv: [NODE, '-e', ''] };
+  if (snapshot) {
+    const s = await runProcess([...snapshot, 'render', dir, '--offline'], { capture: true });
+    if (s.code !== 0 || !s.stdout.equals(first.stdout)) throw new Error(`${c.name}: the startup-snapshot CLI printed other bytes than dist/meshext.mjs (exit ${s.code}): ${s.stderr.slice(0, 2000)}`);
+    commands.renderSnapshot = { argv: [...snapshot, 'render', dir, '--offline'], bytes };
+  }
   let kustomizeDir;
   if (c.name === 'k1000' && machine.kubectl) {
     kustomizeDir = join(BENCH, 'kustomize');
@@ -135,7 +153,7 @@ function mb(b) {
 const rows = [];
 const prevOf = (name, key) => previous?.cases?.[name]?.[key];
 const delta = (now, before) => (before ? `${now >= before ? '+' : ''}${Math.round(((now - before) / before) * 100)}%` : '');
-rows.push(['case', 'E × N', 'resources', 'output', 'render', 'RSS', 'node -e \'\'', 'bytes floor', 'render / bytes floor', 'RSS / output', 'vs last']);
+rows.push(['case', 'E × N', 'resources', 'output', 'render', 'RSS', 'node -e \'\'', 'bytes floor', 'render / bytes floor', 'RSS / output', 'vs last', 'snapshot render']);
 for (const [name, c] of Object.entries(C)) {
   rows.push([
     name,
@@ -149,6 +167,7 @@ for (const [name, c] of Object.entries(C)) {
     `${(c.render.wallMs / c.bytesFloor.wallMs).toFixed(2)}`,
     `${((c.render.rssKb * 1024) / c.outputBytes).toFixed(2)}`,
     delta(c.render.wallMs, prevOf(name, 'render')?.wallMs),
+    c.renderSnapshot ? `${c.renderSnapshot.wallMs} ms` : '',
   ]);
 }
 const table = [`meshext bench, ${machine.date.slice(0, 10)}: ${machine.nproc} × ${machine.cpu}, node ${machine.node}`, `(wall: median of ${quick ? 'quick' : 'full'} rounds; peak RSS: ${RSS_METHOD})`, '', ...formatTable(rows)];
@@ -177,4 +196,3 @@ if (!only && !quick && !runsOverride) {
   log(`wrote ${RESULTS} and ${README_COPY}`);
 } else log(`wrote ${RESULTS} (a partial or quick run: ${README_COPY} left as it was)`);
 if (!GNU_TIME) log('note: /usr/bin/time is missing, so peak RSS was polled from /proc');
-rmSync(join(BENCH, 'tmp'), { recursive: true, force: true });

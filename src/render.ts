@@ -112,9 +112,16 @@ export async function render(req: RenderRequest): Promise<RenderResult> {
     }
   }
   const resolved: Resolved[] = [];
+  // Targets sharing a fields object are one declaration with the same overrides applied: they
+  // finalize alike but for the namespace (and report alike), so each is finalized once (issue 5).
+  const finalized = new Map<Target['fields'], Resolved | undefined>();
   for (const t of targets) {
-    const r = finalizeTarget(t, res.images.get(t.fields.image)!, mesh, t.ext.origin.file.startsWith('<') ? undefined : t.ext.origin.file, report);
-    if (r) resolved.push(r);
+    let r = finalized.get(t.fields);
+    if (r === undefined && !finalized.has(t.fields)) {
+      r = finalizeTarget(t, res.images.get(t.fields.image)!, mesh, t.ext.origin.file.startsWith('<') ? undefined : t.ext.origin.file, report);
+      finalized.set(t.fields, r);
+    }
+    if (r) resolved.push(r.namespace === t.namespace ? r : { ...r, namespace: t.namespace });
   }
   const resources = emitResources(resolved, report);
   if (hasErrors(diagnostics)) return fail(1, { mesh, root, classified, lockFile, targets });

@@ -15,7 +15,7 @@ import { artifact, digestOf, fsImage, image, index, OCI_MANIFEST, OCI_TGZ, push,
 import type { BuiltImage, IndexChild, TarEntry } from './_images.ts';
 import { startRegistry } from './_registry.ts';
 import type { TestRegistry } from './_registry.ts';
-import { changedOutside, declare, ensureBuilt, meshext, readTree, sandbox, snapshot } from './fixtures/hostile/_harness.ts';
+import { changedOutside, declare, ensureBuilt, loud, meshext, readTree, sandbox, snapshot } from './fixtures/hostile/_harness.ts';
 import type { Run } from './fixtures/hostile/_harness.ts';
 
 interface Entry {
@@ -42,10 +42,12 @@ const SMALL_RSS_MIB = 256;
 
 let reg: TestRegistry;
 
-test.before(async () => {
-  ensureBuilt();
-  reg = await startRegistry();
-});
+test.before(
+  loud(async () => {
+    ensureBuilt();
+    reg = await startRegistry();
+  }),
+);
 test.after(async () => {
   await reg.stop();
 });

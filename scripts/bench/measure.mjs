@@ -8,6 +8,7 @@
 
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export const GNU_TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
@@ -18,7 +19,7 @@ export const RSS_METHOD = GNU_TIME ? 'GNU time %M (wait4 ru_maxrss)' : '/proc/<p
  * generator), kept only when `capture` is set, otherwise only counted.
  * Resolves { code, wallMs, rssKb, bytes, stdout?, stderr }.
  */
-export function runProcess(argv, { capture = false, cwd, env, tmpDir = '.bench/tmp' } = {}) {
+export function runProcess(argv, { capture = false, cwd, env, tmpDir = join(tmpdir(), 'meshext-bench') } = {}) {
   mkdirSync(tmpDir, { recursive: true });
   const rssFile = join(tmpDir, `rss-${process.pid}-${Math.random().toString(36).slice(2)}`);
   const full = GNU_TIME ? [GNU_TIME, '-f', '%M', '-o', rssFile, ...argv] : argv;
@@ -71,6 +72,11 @@ export async function renderOnce(dir, { bin = 'dist/meshext.mjs', extra = [] } =
   const r = await runProcess([process.execPath, bin, 'render', dir, '--offline', ...extra], { capture: true });
   if (r.code !== 0) throw new Error(`meshext render ${dir} --offline exited ${r.code}:\n${r.stderr.slice(0, 4000)}`);
   return r;
+}
+
+/** The bytes floor: a Node process that only writes `file` to stdout. */
+export function bytesFloorArgv(file) {
+  return [process.execPath, '-e', 'process.stdout.write(require("fs").readFileSync(process.argv[1]))', file];
 }
 
 export function median(xs) {

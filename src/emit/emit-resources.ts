@@ -5,6 +5,7 @@ import type { Sink } from '../model/diagnostic.ts';
 import { cmp } from '../model/diagnostic.ts';
 import { at } from '../model/where.ts';
 import type { Plain } from './to-yaml.ts';
+import { markShared } from './to-yaml.ts';
 import type { Resolved } from './resource.ts';
 import { emitEnvoyFilter } from './envoy-filter.ts';
 import { emitTrafficExtension } from './traffic-extension.ts';
@@ -18,7 +19,7 @@ export type Emitted = { readonly [k: string]: Plain };
 
 export function emitResources(resolved: readonly Resolved[], report: Sink): Emitted[] {
   const sorted = sortResolved(resolved);
-  const shared = { specs: new Map<string, Emitted>(), ids: new Map<object, number>(), metadata: createMetadataCache() };
+  const shared: Shared = { specs: new Map(), metadata: createMetadataCache() };
   const out: Emitted[] = [];
   for (let i = 0; i < sorted.length; i++) {
     const r = sorted[i]!;
@@ -54,10 +55,8 @@ function sortResolved(resolved: readonly Resolved[]): Resolved[] {
 }
 
 interface Shared {
-  /** Spec key → the first resource emitted with that spec. */
-  readonly specs: Map<string, Emitted>;
-  /** Object → small number, for keys made of object identities. */
-  readonly ids: Map<object, number>;
+  /** The spec fields' values, one map level per field (compared as Map keys: strings by value, objects by identity) → the first resource emitted with them. */
+  readonly specs: Map<unknown, unknown>;
   readonly metadata: MetadataCache;
 }
 
@@ -89,21 +88,18 @@ const SPEC_FIELDS = Object.keys(SPEC_FIELDS_OF) as (keyof typeof SPEC_FIELDS_OF)
 
 function emitShared(r: Resolved, shared: Shared): Emitted {
   if (r.output === 'EnvoyFilter') return emitEnvoyFilter(r, shared.metadata);
-  let key = '';
-  for (const f of SPEC_FIELDS) {
-    const v: unknown = r[f];
-    if (v === undefined) key += 'u|';
-    else if (typeof v === 'string') key += `s${v.length}:${v}|`;
-    else if (typeof v === 'number') key += `n${v}|`;
-    else if (typeof v === 'object' && v !== null) {
-      let id = shared.ids.get(v);
-      if (id === undefined) shared.ids.set(v, (id = shared.ids.size));
-      key += `o${id}|`;
-    } else key += `x${String(v)}|`;
+  let level = shared.specs;
+  for (let i = 0; i < SPEC_FIELDS.length - 1; i++) {
+    const v = r[SPEC_FIELDS[i]!];
+    let next = level.get(v) as Map<unknown, unknown> | undefined;
+    if (next === undefined) level.set(v, (next = new Map()));
+    level = next;
   }
-  const first = shared.specs.get(key);
+  const last = r[SPEC_FIELDS[SPEC_FIELDS.length - 1]!];
+  const first = level.get(last) as Emitted | undefined;
   if (first) return { apiVersion: first.apiVersion!, kind: first.kind!, metadata: metadataOf(r, shared.metadata), spec: first.spec! };
   const doc = EMITTERS[r.output](r, shared.metadata);
-  shared.specs.set(key, doc);
+  markShared(doc.spec as object);
+  level.set(last, doc);
   return doc;
 }

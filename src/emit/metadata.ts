@@ -1,6 +1,7 @@
 // metadata for every emitted resource: name, namespace, our label, source and image annotations.
 
 import type { Plain } from './to-yaml.ts';
+import { markShared } from './to-yaml.ts';
 import type { Resolved } from './resource.ts';
 
 export const MANAGED_BY = { 'app.kubernetes.io/managed-by': 'meshext' } as const;
@@ -10,18 +11,20 @@ export const IMAGE_ANNOTATION = 'meshext.dev/image';
 /** Labels and annotations shared by the resources of one render (they differ only by name and namespace). */
 export interface MetadataCache {
   readonly labels: Record<string, string>;
-  readonly annotations: Map<string, Record<string, string>>;
+  /** Source file (undefined for stdin) → image reference → annotations. */
+  readonly annotations: Map<string | undefined, Map<string, Record<string, string>>>;
 }
 
 export function createMetadataCache(): MetadataCache {
-  return { labels: { ...MANAGED_BY }, annotations: new Map() };
+  return { labels: markShared({ ...MANAGED_BY }), annotations: new Map() };
 }
 
 export function metadataOf(r: Resolved, cache?: MetadataCache): { [k: string]: Plain } {
   if (cache) {
-    const key = r.source === undefined ? `-${r.imageRef}` : `${r.source.length}:${r.source}${r.imageRef}`;
-    let annotations = cache.annotations.get(key);
-    if (!annotations) cache.annotations.set(key, (annotations = annotationsOf(r)));
+    let bySource = cache.annotations.get(r.source);
+    if (!bySource) cache.annotations.set(r.source, (bySource = new Map()));
+    let annotations = bySource.get(r.imageRef);
+    if (!annotations) bySource.set(r.imageRef, (annotations = markShared(annotationsOf(r))));
     return { name: r.name, namespace: r.namespace, labels: cache.labels, annotations };
   }
   return { name: r.name, namespace: r.namespace, labels: { ...MANAGED_BY }, annotations: annotationsOf(r) };

@@ -2,10 +2,11 @@
 // byte the same on every machine. Written by hand because it is the hot path at 100,000
 // resources; test/to-yaml.test.ts checks it against the `yaml` library's parser.
 //
-// Speed (issue 5): one array of pieces per call, joined once, with no per-line arrays or
-// slicing; each distinct key and string value is checked and quoted once per call; and an
-// object met a second time under a key at the same indentation (the spec every namespace's
-// copy of a declaration shares) is written from the text of its first rendering.
+// Speed (issue 5): pieces pushed onto one array and joined in chunks, with no per-line arrays
+// or slicing; each distinct key, and each distinct key-and-string line, is checked, quoted and
+// indented once per call; and an object the emitters mark as shared between resources (the
+// spec every namespace's copy of a declaration has) is written from the text of its first
+// rendering at that depth.
 
 export type Plain = null | boolean | number | string | readonly Plain[] | { readonly [k: string]: Plain };
 
@@ -20,104 +21,156 @@ export function toYaml(value: Plain): string {
 
 /** A stream: documents separated by `---`. */
 export function toYamlStream(values: readonly Plain[]): string {
+  const chunks: string[] = [];
+  writeYamlStream(values, (chunk) => void chunks.push(chunk));
+  return chunks.length === 1 ? chunks[0]! : chunks.join('');
+}
+
+/**
+ * The same stream as toYamlStream, handed to `write` in chunks of whole documents (some tens of
+ * kilobytes each, the last one possibly empty) as it is produced, so a caller that writes them
+ * out never holds the whole stream: at 100,000 resources that is the difference between
+ * holding the output once and holding it two or three times over (issue 5).
+ */
+export function writeYamlStream(values: readonly Plain[], write: (chunk: string) => void): void {
   const w = new Writer();
   for (let i = 0; i < values.length; i++) {
     if (i > 0) w.out.push('---\n');
     w.document(values[i]!);
+    if (w.out.length >= CHUNK_PIECES) {
+      write(w.out.join(''));
+      w.out.length = 0;
+    }
   }
-  return w.out.join('');
+  write(w.out.join(''));
 }
+
+/** Pieces per chunk: one array of millions of pieces costs more time and memory than joining as we go. */
+const CHUNK_PIECES = 1 << 12;
+
+/**
+ * Marks an object as one that several resources share, so that a stream writes it once per
+ * depth and repeats the text. A hint only: the text is kept for one call, so it is right as
+ * long as the object does not change while a call writes it.
+ */
+export function markShared<T extends object>(o: T): T {
+  SHARED.add(o);
+  return o;
+}
+const SHARED = new WeakSet<object>();
 
 /** One call's output and caches; nothing outlives the call, so a changed object is never served from an old text. */
 class Writer {
   readonly out: string[] = [];
-  /** Key → `key:` as written. */
+  /** Per depth: key → the indented `key:` that starts its line. */
+  private readonly keyLines: Map<string, string>[] = [];
+  /** Per depth: key → `key:` line, and for a string value, the whole `key: value` line. */
+  private readonly scalarLines: Map<string, Map<string, string>>[] = [];
+  /** Key → `key:` as written after a dash. */
   private readonly keys = new Map<string, string>();
   /** String value → ` value\n` as written after a key or a dash. */
   private readonly values = new Map<string, string>();
-  /** Object under a key → the indentation it was first met at. */
-  private readonly seen = new Map<object, string>();
-  /** Object met twice under a key at one indentation → its text there. */
-  private readonly texts = new Map<object, { readonly indent: string; readonly text: string }>();
+  /** Shared object → its text under a key, and the depth that text is for. */
+  private readonly texts = new Map<object, { readonly depth: number; readonly text: string }>();
 
   document(value: Plain): void {
     if (value === null || typeof value !== 'object') this.out.push(scalar(value), '\n');
-    else if (Array.isArray(value)) this.seq(value as readonly Plain[], '', '');
+    else if (Array.isArray(value)) this.seq(value as readonly Plain[], 0, undefined);
     else {
       const keys = Object.keys(value);
-      if (keys.length > 0) this.map(value as PlainMap, keys, '', '');
+      if (keys.length > 0) this.map(value as PlainMap, keys, 0, undefined);
     }
   }
 
-  /** The entries of a non-empty map; the first line starts with `lead`, the others with `indent`. */
-  private map(m: PlainMap, keys: readonly string[], indent: string, lead: string): void {
+  /** The entries of a non-empty map at `depth`; the first line starts with `lead` when given (a dash line). */
+  private map(m: PlainMap, keys: readonly string[], depth: number, lead: string | undefined): void {
     const out = this.out;
     for (let i = 0; i < keys.length; i++) {
       const k = keys[i]!;
-      out.push(i === 0 ? lead : indent, this.key(k));
       const v = m[k]!;
-      if (v !== null && typeof v === 'object') this.shared(v, indent);
-      else out.push(this.scalarText(v));
+      if (i === 0 && lead !== undefined) {
+        out.push(lead, this.key(k));
+        if (v !== null && typeof v === 'object') this.collection(v, depth);
+        else out.push(this.scalarText(v));
+      } else if (v !== null && typeof v === 'object') {
+        out.push(this.keyLine(depth, k));
+        this.collection(v, depth);
+      } else if (typeof v === 'string') out.push(this.scalarLine(depth, k, v));
+      else out.push(this.keyLine(depth, k), this.scalarText(v));
     }
   }
 
-  /** The items of a non-empty sequence; the first line starts with `lead`, the others with `indent`. */
-  private seq(s: readonly Plain[], indent: string, lead: string): void {
+  /** The items of a non-empty sequence at `depth`; the first line starts with `lead` when given. */
+  private seq(s: readonly Plain[], depth: number, lead: string | undefined): void {
     const out = this.out;
-    const inner = indent + '  ';
     for (let i = 0; i < s.length; i++) {
       const item = s[i]!;
-      const line = i === 0 ? lead : indent;
+      const line = i === 0 && lead !== undefined ? lead : indentOf(depth);
       if (item !== null && typeof item === 'object') {
         if (Array.isArray(item)) {
-          if (item.length > 0) this.seq(item as readonly Plain[], inner, line + '- ');
+          if (item.length > 0) this.seq(item as readonly Plain[], depth + 1, line + '- ');
           else out.push(line, '- []\n');
         } else {
           // First entry on the dash line, the rest aligned under it.
           const keys = Object.keys(item);
-          if (keys.length > 0) this.map(item as PlainMap, keys, inner, line + '- ');
+          if (keys.length > 0) this.map(item as PlainMap, keys, depth + 1, line + '- ');
           else out.push(line, '- {}\n');
         }
       } else out.push(line, '-', this.scalarText(item));
     }
   }
 
-  /** A collection under a key at `indent`, from the text of an earlier rendering when there is one. */
-  private shared(v: object, indent: string): void {
+  /** A collection under a key at `depth`; a shared one from the text of its first rendering there. */
+  private collection(v: object, depth: number): void {
+    if (!SHARED.has(v)) {
+      this.value(v as Plain, depth);
+      return;
+    }
     const done = this.texts.get(v);
-    if (done !== undefined && done.indent === indent) {
+    if (done !== undefined && done.depth === depth) {
       this.out.push(done.text);
       return;
     }
-    const first = this.seen.get(v);
-    if (first === undefined) this.seen.set(v, indent);
-    if (first !== indent || done !== undefined) {
-      this.value(v as Plain, indent);
-      return;
-    }
     const start = this.out.length;
-    this.value(v as Plain, indent);
+    this.value(v as Plain, depth);
+    if (done !== undefined) return; // met at another depth before: its text there stays
     const text = this.out.splice(start).join('');
     this.out.push(text);
-    this.texts.set(v, { indent, text });
+    this.texts.set(v, { depth, text });
   }
 
-  /** What follows `key:` for a collection under a key at `indent`. */
-  private value(v: Plain, indent: string): void {
+  /** What follows `key:` for a collection under a key at `depth`. */
+  private value(v: Plain, depth: number): void {
     if (Array.isArray(v)) {
       // Sequences under a key sit at the key's indentation, as kubectl writes them.
       if (v.length > 0) {
         this.out.push('\n');
-        this.seq(v as readonly Plain[], indent, indent);
+        this.seq(v as readonly Plain[], depth, undefined);
       } else this.out.push(' []\n');
     } else {
       const keys = Object.keys(v as PlainMap);
       if (keys.length > 0) {
-        const inner = indent + '  ';
         this.out.push('\n');
-        this.map(v as PlainMap, keys, inner, inner);
+        this.map(v as PlainMap, keys, depth + 1, undefined);
       } else this.out.push(' {}\n');
     }
+  }
+
+  private keyLine(depth: number, k: string): string {
+    const lines = this.keyLines[depth] ?? (this.keyLines[depth] = new Map());
+    let text = lines.get(k);
+    if (text === undefined) lines.set(k, (text = indentOf(depth) + this.key(k)));
+    return text;
+  }
+
+  /** `key: value\n` at `depth`. */
+  private scalarLine(depth: number, k: string, v: string): string {
+    const byKey = this.scalarLines[depth] ?? (this.scalarLines[depth] = new Map());
+    let lines = byKey.get(k);
+    if (lines === undefined) byKey.set(k, (lines = new Map()));
+    let text = lines.get(v);
+    if (text === undefined) lines.set(v, (text = this.keyLine(depth, k) + this.scalarText(v)));
+    return text;
   }
 
   private key(k: string): string {
@@ -134,6 +187,12 @@ class Writer {
     return text;
   }
 }
+
+/** Two spaces per depth. */
+function indentOf(depth: number): string {
+  return INDENTS[depth] ?? (INDENTS[depth] = '  '.repeat(depth));
+}
+const INDENTS: string[] = [];
 
 function scalar(v: null | boolean | number | string): string {
   if (v === null) return 'null';

@@ -19,6 +19,8 @@ export interface LoadedDocument {
 
 /** The most aliases a document may expand; far above real use, far below a bomb. */
 const MAX_ALIASES = 1000;
+/** The most nodes aliases may add to a document, all aliases together. */
+const MAX_ALIAS_NODES = 100_000;
 const MAX_DEPTH = 200;
 
 export function parseDocuments(text: string, file: string, onError: (d: Diagnostic) => void): LoadedDocument[] {
@@ -52,7 +54,9 @@ export function parseDocuments(text: string, file: string, onError: (d: Diagnost
       const [line, col] = pos(deep);
       onError({ code: 'YAML_LIMIT', severity: 'error', message: `document ${index + 1} is nested deeper than ${MAX_DEPTH} levels`, file, line, col });
     }
-    docs = Array.from(new Composer({ uniqueKeys: true, prettyErrors: false, strict: true }).compose(tokens)) as Document.Parsed[];
+    // uniqueKeys is checked below, in one pass: yaml's own check compares each key with every earlier
+    // one, which takes minutes on a map of 10^5 keys.
+    docs = Array.from(new Composer({ uniqueKeys: false, prettyErrors: false, strict: true }).compose(tokens)) as Document.Parsed[];
   } catch (e) {
     onError({ code: 'YAML_LIMIT', severity: 'error', message: `cannot parse: ${(e as Error).message}`, file, line: 1, col: 1 });
     return [];
@@ -73,10 +77,18 @@ export function parseDocuments(text: string, file: string, onError: (d: Diagnost
       onError({ code: 'YAML_NOT_OBJECT', severity: 'error', message: `document ${index + 1} is a ${describe(doc.contents)}, not an object`, file, line, col });
       return;
     }
-    const dangling = unresolvedAlias(doc.contents);
-    if (dangling) {
-      const [aLine, aCol] = pos(dangling.range?.[0] ?? 0);
-      onError({ code: 'YAML_SYNTAX', severity: 'error', message: `Unresolved alias (the anchor must be set before the alias): ${dangling.source}`, file, line: aLine, col: aCol });
+    const repeated = repeatedKeys(doc.contents);
+    if (repeated.length > 0) {
+      for (const key of repeated) {
+        const [kLine, kCol] = pos(key.range?.[0] ?? 0);
+        onError({ code: 'YAML_SYNTAX', severity: 'error', message: 'Map keys must be unique', file, line: kLine, col: kCol });
+      }
+      return;
+    }
+    const bad = aliasProblem(doc.contents);
+    if (bad) {
+      const [aLine, aCol] = pos(bad.alias.range?.[0] ?? 0);
+      onError({ code: bad.code, severity: 'error', message: bad.message, file, line: aLine, col: aCol });
       return;
     }
     let value: unknown;
@@ -120,22 +132,72 @@ function nearestNode(root: Node, path: Path): Node {
   return cited;
 }
 
-/** The first alias (in document order) whose anchor is not set before it, so the error cites the alias. */
-function unresolvedAlias(root: Node): Alias | undefined {
-  const anchors = new Set<string>();
+/** Every key that repeats an earlier scalar key of the same map (yaml's uniqueKeys rule), in one pass. */
+function repeatedKeys(root: Node): Node[] {
+  const out: Node[] = [];
   const stack: unknown[] = [root];
   while (stack.length > 0) {
     const n = stack.pop();
-    if (isAlias(n)) {
-      if (!anchors.has(n.source)) return n;
-      continue;
-    }
     if (isPair(n)) {
       stack.push(n.value, n.key);
       continue;
     }
-    if (isNode(n) && n.anchor) anchors.add(n.anchor);
-    if (isMap(n) || isSeq(n)) for (let i = n.items.length - 1; i >= 0; i--) stack.push(n.items[i]);
+    if (!isMap(n) && !isSeq(n)) continue;
+    if (isMap(n)) {
+      const seen = new Set<string>();
+      for (const pair of n.items) {
+        const k = pair.key;
+        if (!isScalar(k) || Number.isNaN(k.value)) continue; // yaml compares other keys by identity
+        const id = `${typeof k.value}:${String(k.value)}`;
+        if (seen.has(id)) out.push(k);
+        else seen.add(id);
+      }
+    }
+    for (let i = n.items.length - 1; i >= 0; i--) stack.push(n.items[i]);
+  }
+  return out.sort((a, b) => (a.range?.[0] ?? 0) - (b.range?.[0] ?? 0));
+}
+
+/**
+ * The first alias (in document order) that cannot become plain JSON data: its anchor is not set before
+ * it, it sits inside its own anchor (the data would be infinite), or aliases expand the document by more
+ * than MAX_ALIAS_NODES nodes in all. yaml's own alias count weighs aliases, not what they copy: a long
+ * list aliased a thousand times passes it and prints gigabytes. One iterative pass; sizes post-order.
+ */
+function aliasProblem(root: Node): { alias: Alias; code: 'YAML_SYNTAX' | 'YAML_LIMIT'; message: string } | undefined {
+  const anchors = new Map<string, unknown>();
+  const open = new Set<unknown>();
+  const size = new Map<unknown, number>();
+  let expanded = 0;
+  const stack: [unknown, boolean][] = [[root, false]];
+  while (stack.length > 0) {
+    const [n, exit] = stack.pop()!;
+    if (n === null || n === undefined) continue;
+    if (exit) {
+      open.delete(n);
+      let s = isPair(n) ? 0 : 1;
+      if (isPair(n)) s = (size.get(n.key) ?? 0) + (size.get(n.value) ?? 0);
+      else if (isMap(n) || isSeq(n)) for (const c of n.items) s += size.get(c) ?? 0;
+      size.set(n, s);
+      continue;
+    }
+    if (isAlias(n)) {
+      const target = anchors.get(n.source);
+      if (target === undefined) return { alias: n, code: 'YAML_SYNTAX', message: `Unresolved alias (the anchor must be set before the alias): ${n.source}` };
+      if (open.has(target)) return { alias: n, code: 'YAML_LIMIT', message: `alias *${n.source} refers to a node that contains it: the data would be infinite` };
+      const s = size.get(target) ?? 1;
+      expanded += s;
+      if (expanded > MAX_ALIAS_NODES) return { alias: n, code: 'YAML_LIMIT', message: `aliases expand the document by more than ${MAX_ALIAS_NODES} nodes (an alias bomb?)` };
+      size.set(n, s);
+      continue;
+    }
+    if (isNode(n) && n.anchor) anchors.set(n.anchor, n);
+    if (isPair(n) || isMap(n) || isSeq(n)) {
+      open.add(n);
+      stack.push([n, true]);
+      const children: unknown[] = isPair(n) ? [n.key, n.value] : n.items;
+      for (let i = children.length - 1; i >= 0; i--) stack.push([children[i], false]);
+    } else size.set(n, 1);
   }
   return undefined;
 }

@@ -12,7 +12,7 @@ export async function fetchBlob(ctx: RepoContext, desc: Descriptor, maxBytes: nu
   if (desc.size > maxBytes) {
     return failure('RESOLVE_FAILED', `blob ${desc.digest} (${desc.mediaType}) is ${desc.size} bytes, more than the limit of ${maxBytes}`);
   }
-  const cached = await ctx.cache.get('blobs', desc.digest);
+  const cached = await ctx.cache.get('blobs', desc.digest, desc.size);
   if (cached !== undefined) return cached;
   const res = await ctx.transport.registry({
     registry: ctx.registry,

@@ -3,15 +3,19 @@
 // anything but a digest (no credential, no tag, no registry name). Entries are written to a
 // temporary file in the same directory and renamed, so a reader never sees half a file; every
 // read is re-hashed, and an entry whose bytes do not match its name is deleted and refetched.
+// Only a regular file is read, never through a symlink, and never past the size it can have: a
+// FIFO, /dev/zero or a huge file put in an entry's place must not stall or swell a render.
 
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { mkdir, open, rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 export type CacheKind = 'manifests' | 'blobs';
 
 export interface ContentCache {
-  get(kind: CacheKind, digest: string): Promise<Buffer | undefined>;
+  /** The entry's bytes when they match the digest; `maxBytes` bounds what is read. */
+  get(kind: CacheKind, digest: string, maxBytes?: number): Promise<Buffer | undefined>;
   /** Best effort: a cache that cannot be written only costs a refetch next time. */
   put(kind: CacheKind, digest: string, bytes: Uint8Array): Promise<void>;
 }
@@ -43,17 +47,13 @@ export function createContentCache(dir: string, log?: (line: string) => void): C
     return join(dir, kind, algorithm, hex);
   };
   return {
-    async get(kind, digest) {
+    async get(kind, digest, maxBytes = Number.MAX_SAFE_INTEGER) {
       const path = pathOf(kind, digest);
       if (path === undefined) return undefined;
-      let bytes: Buffer;
-      try {
-        bytes = await readFile(path);
-      } catch {
-        return undefined;
-      }
-      if (matchesDigest(bytes, digest)) return bytes;
-      log?.(`cache: ${kind} entry ${digest} is corrupt; discarding it`);
+      const bytes = await readEntry(path, maxBytes);
+      if (bytes === undefined) return undefined;
+      if (typeof bytes !== 'string' && matchesDigest(bytes, digest)) return bytes;
+      log?.(`cache: ${kind} entry ${digest} ${typeof bytes === 'string' ? bytes : 'is corrupt'}; discarding it`);
       await unlink(path).catch(() => {});
       return undefined;
     },
@@ -72,4 +72,32 @@ export function createContentCache(dir: string, log?: (line: string) => void): C
       }
     },
   };
+}
+
+/** A regular file's bytes (at most `maxBytes`); undefined when there is none, else why the entry is not trusted. */
+async function readEntry(path: string, maxBytes: number): Promise<Buffer | string | undefined> {
+  let fh: Awaited<ReturnType<typeof open>>;
+  try {
+    // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer forever.
+    fh = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ELOOP' ? 'is a symbolic link' : undefined;
+  }
+  try {
+    const st = await fh.stat();
+    if (!st.isFile()) return 'is not a regular file';
+    if (st.size > maxBytes) return `is ${st.size} bytes, more than the ${maxBytes} bytes it can be`;
+    const bytes = Buffer.alloc(st.size);
+    let read = 0;
+    while (read < st.size) {
+      const { bytesRead } = await fh.read(bytes, read, st.size - read, read);
+      if (bytesRead === 0) break;
+      read += bytesRead;
+    }
+    return bytes.subarray(0, read);
+  } catch {
+    return undefined;
+  } finally {
+    await fh.close().catch(() => {});
+  }
 }

@@ -15,7 +15,7 @@ import { MEDIA } from './manifest.ts';
 import { failure, isFailure } from './registry-error.ts';
 import type { ResolveFailure } from './registry-error.ts';
 import { goBase, LAYER_MEDIA, normalizePath, readTarLayer } from './tar-layer.ts';
-import type { TarFile } from './tar-layer.ts';
+import type { LayerBudget, TarFile } from './tar-layer.ts';
 
 export const WASM_MEDIA = {
   config: 'application/vnd.module.wasm.config.v1+json',
@@ -101,9 +101,11 @@ export async function classifyImage(image: string, src: ImageSource): Promise<Im
 export async function inspectImage(src: ImageSource): Promise<Inspection | ResolveFailure> {
   const m = src.manifest;
   const tars = new Map<string, Promise<TarFile[] | ResolveFailure>>();
+  // One bound for all layers together: many layers, each under it, must not add up to gigabytes.
+  const budget: LayerBudget = { left: src.maxLayerBytes };
   const tarOf = (d: Descriptor, gz: boolean): Promise<TarFile[] | ResolveFailure> => {
     let p = tars.get(d.digest);
-    if (p === undefined) tars.set(d.digest, (p = readLayer(src, d, gz)));
+    if (p === undefined) tars.set(d.digest, (p = readLayer(src, d, gz, budget)));
     return p;
   };
   // Istio, step by step.
@@ -161,10 +163,10 @@ export function isWasm(b: Uint8Array): boolean {
   return b.length >= 8 && b[0] === 0 && b[1] === 0x61 && b[2] === 0x73 && b[3] === 0x6d;
 }
 
-async function readLayer(src: ImageSource, d: Descriptor, gz: boolean): Promise<TarFile[] | ResolveFailure> {
+async function readLayer(src: ImageSource, d: Descriptor, gz: boolean, budget: LayerBudget): Promise<TarFile[] | ResolveFailure> {
   const blob = await src.blob(d);
   if (isFailure(blob)) return blob;
-  const files = await readTarLayer(blob, gz, src.maxLayerBytes);
+  const files = await readTarLayer(blob, gz, src.maxLayerBytes, budget);
   return typeof files === 'string' ? failure('RESOLVE_FAILED', `layer ${d.digest} cannot be read: ${files}`) : files;
 }
 

@@ -113,7 +113,7 @@ export async function headManifest(ctx: RepoContext, reference: string): Promise
 /** A manifest by digest: from the cache when it holds it (zero requests), else fetched and checked. */
 export async function manifestByDigest(ctx: RepoContext, digest: string): Promise<FetchedManifest | ResolveFailure> {
   if (!isSupportedDigest(digest)) return failure('RESOLVE_FAILED', `digest ${digest} uses an algorithm meshext cannot check`);
-  const cached = await ctx.cache.get('manifests', digest);
+  const cached = await ctx.cache.get('manifests', digest, MAX_MANIFEST_BYTES);
   if (cached !== undefined) {
     const manifest = parseManifest(cached);
     if (typeof manifest !== 'string') return { digest, bytes: cached, manifest };

@@ -77,7 +77,7 @@ export interface RegistryErrorInput {
 }
 
 export function registryError(input: RegistryErrorInput): RegistryError {
-  const codes = input.body ? parseErrorBody(input.body) : [];
+  const codes = input.body ? parseErrorBody(input.body, input.redactor) : [];
   const url = input.redactor.redact(redactUrl(input.url));
   const temporary =
     input.temporary ?? ((input.status !== undefined && TEMPORARY_STATUS.has(input.status)) || codes.some((c) => TEMPORARY_CODES.has(c.code)));
@@ -90,7 +90,7 @@ export function registryError(input: RegistryErrorInput): RegistryError {
 }
 
 /** distribution-spec error body `{"errors":[{code,message,detail}]}`; anything else yields no codes. */
-function parseErrorBody(body: Uint8Array): RegistryErrorDetail[] {
+function parseErrorBody(body: Uint8Array, redactor: Redactor): RegistryErrorDetail[] {
   const text = Buffer.from(body.subarray(0, MAX_ERROR_BODY)).toString('utf8');
   let json: unknown;
   try {
@@ -104,7 +104,8 @@ function parseErrorBody(body: Uint8Array): RegistryErrorDetail[] {
     const code = (e as { code?: unknown })?.code;
     const message = (e as { message?: unknown })?.message;
     if (typeof code !== 'string') return [];
-    return [{ code: code.slice(0, 64), message: typeof message === 'string' ? message.slice(0, 300) : '' }];
+    // Redacted before it is cut short: a secret cut in two would no longer be recognised.
+    return [{ code: redactor.redact(code).slice(0, 64), message: typeof message === 'string' ? redactor.redact(message).slice(0, 300) : '' }];
   });
 }
 

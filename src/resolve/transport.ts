@@ -255,6 +255,8 @@ export function createTransport(opts: TransportOptions): Transport {
     const value = typeof json?.token === 'string' && json.token !== '' ? json.token : typeof json?.access_token === 'string' ? json.access_token : '';
     for (const secret of [json?.token, json?.access_token, json?.refresh_token]) if (typeof secret === 'string') redactor.add(secret);
     if (value === '') return failure('RESOLVE_FAILED', `the token server of ${registry} returned no token`);
+    // Sent as `Authorization: Bearer <token>`: a control character would fail every attempt as a vague "network error".
+    if (!/^[\x21-\x7e]+$/.test(value)) return failure('RESOLVE_FAILED', `the token server of ${registry} returned a token that cannot be sent in an HTTP header`);
     // expires_in defaults to 60 s (token.md); renew a little early so a token never dies in flight.
     const lifetime = typeof json.expires_in === 'number' && json.expires_in > 0 ? json.expires_in : 60;
     return { value, expires: Date.now() + Math.max(lifetime * 1000 - 10_000, (lifetime * 1000) / 2) };

@@ -10,6 +10,7 @@ import type { Translator } from './_context.ts';
 import { defined, labels, obj, pluginConfigOf, str, strings } from './_fields.ts';
 import { originOf } from './_origin.ts';
 
+const MAX_RESOURCES = 10_000;
 const ROUTER_NAMES = new Set(['envoy.router', 'envoy.filters.http.router']);
 const CONTEXT_MATCH: Record<string, TrafficMatch[] | undefined> = {
   SIDECAR_INBOUND: [{ mode: 'SERVER' }],
@@ -24,6 +25,12 @@ export const translateGlooWasmDeployment: Translator = (doc, { mesh, report }) =
   const filters = Array.isArray(spec.filters) ? spec.filters.map(obj) : [];
   const selectors = Array.isArray(spec.workloadSelector) && spec.workloadSelector.length > 0 ? spec.workloadSelector.map(matcherOf) : [undefined];
   const out: Extension[] = [];
+  // Each filter × selector × namespace is a resource: a few hundred lines could otherwise ask for millions.
+  const total = filters.length * selectors.reduce((n, sel) => n + Math.max(1, sel?.namespaces.length ?? 0), 0);
+  if (total > MAX_RESOURCES) {
+    report(at(origin, ['spec', 'filters'], 'UNSUPPORTED', `${filters.length} filters × ${selectors.length} workload selectors (and their namespaces) would render ${total} resources; one WasmDeployment renders at most ${MAX_RESOURCES}`));
+    return out;
+  }
   filters.forEach((f, fi) => {
     const path = ['spec', 'filters', fi];
     const source = sourceOf(f);
