@@ -39,7 +39,7 @@ export interface RenderRequest {
   /** 'render' resolves; 'none' (validate, explain) never touches the network; 'relock' resolves every reference afresh. */
   readonly mode: 'render' | 'none' | 'relock';
   /** Builds the live resolver; called only when an image must be resolved over the network. */
-  readonly live?: (insecureRegistries: readonly string[]) => Promise<LiveResolverLike>;
+  readonly live?: (opts: { readonly insecureRegistries: readonly string[]; readonly offline: boolean }) => Promise<LiveResolverLike>;
 }
 
 export interface RenderResult {
@@ -100,7 +100,7 @@ export async function render(req: RenderRequest): Promise<RenderResult> {
     return fail(1, { mesh, root, classified, lockFile });
   }
   const uses = imageUses(targets);
-  const res = await resolveImages(uses, { lock, mode: req.mode, offline: req.offline, locked: req.locked, live: req.live ? () => req.live!(mesh.insecureRegistries) : undefined }, report);
+  const res = await resolveImages(uses, { lock, mode: req.mode, offline: req.offline, locked: req.locked, live: req.live ? () => req.live!({ insecureRegistries: mesh.insecureRegistries, offline: false }) : undefined, cached: req.live ? () => req.live!({ insecureRegistries: mesh.insecureRegistries, offline: true }) : undefined }, report);
   if (res.failed) return fail(hasCode(diagnostics, ['INVALID_REFERENCE', 'LOCK_INVALID']) ? 1 : 3, { mesh, root, classified, lockFile });
 
   if (req.locked && lock && req.mode === 'render') {

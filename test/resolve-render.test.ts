@@ -125,6 +125,16 @@ test('a warm render of a digest-pinned reference sends the registry no request',
   const count = reg.requests().length;
   const warm = await runCli(['render', dir], { env: env(cache) });
   assert.is(warm.stdout, cold.stdout);
+  // --offline resolves it from the cache alone (the lock does not hold it); a cold cache cannot.
+  const offline = await runCli(['render', dir, '--offline'], { env: env(cache) });
+  assert.is(offline.code, 0, offline.stderr);
+  assert.is(offline.stdout, cold.stdout);
+  assert.match(offline.stderr, /is not in the lock; resolved from the cache/);
+  assert.equal(reg.requests().slice(count), []);
+  const coldOffline = await runCli(['render', dir, '--offline'], { env: env(tempDir()) });
+  assert.is(coldOffline.code, 3);
+  assert.is(coldOffline.stdout, '');
+  assert.match(coldOffline.stderr, /not in the cache, and --offline forbids the network/);
   assert.equal(reg.requests().slice(count), []);
 });
 

@@ -1,22 +1,24 @@
 // Builds the live OCI resolver on first use only: a render served from the lock never loads it.
 
 import { join } from 'node:path';
-import { tmpdir } from 'node:os';
+import { tmpdir, userInfo } from 'node:os';
 import type { LiveResolverLike } from '../resolve/resolve-images.ts';
 import type { Io } from './io.ts';
 
+/** $XDG_CACHE_HOME/meshext, else a temp directory of this user's own (never one shared by all users). */
 export function cacheDirOf(env: Io['env']): string {
-  return env.XDG_CACHE_HOME ? join(env.XDG_CACHE_HOME, 'meshext') : join(tmpdir(), 'meshext-cache');
+  return env.XDG_CACHE_HOME ? join(env.XDG_CACHE_HOME, 'meshext') : join(tmpdir(), `meshext-cache-${userInfo().uid}`);
 }
 
-export function liveResolverFactory(io: Io): (insecureRegistries: readonly string[]) => Promise<LiveResolverLike> {
-  return async (insecureRegistries) => {
+export function liveResolverFactory(io: Io): (opts: { insecureRegistries: readonly string[]; offline: boolean }) => Promise<LiveResolverLike> {
+  return async ({ insecureRegistries, offline }) => {
     const { createLiveResolver } = await import('../resolve/live-resolver.ts');
     let last = '';
     return createLiveResolver({
       cacheDir: cacheDirOf(io.env),
       env: io.env,
       insecureRegistries,
+      offline,
       log: (line) => io.stderr(`${line}\n`),
       onProgress: io.stderrIsTTY
         ? (done, total) => {

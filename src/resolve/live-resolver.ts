@@ -33,6 +33,8 @@ export interface LiveResolverOptions {
   readonly log?: (line: string) => void; // stderr, already redacted
   /** Retry bounds; the defaults suit real registries, tests shorten them. */
   readonly retry?: Partial<RetryPolicy>;
+  /** Resolve from the cache only: digest-pinned references whose content it holds (--offline). */
+  readonly offline?: boolean;
 }
 
 export interface LiveResolver {
@@ -63,6 +65,7 @@ export function createPullKit(opts: Omit<LiveResolverOptions, 'concurrency' | 'o
     ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
     ...(opts.retry !== undefined ? { retry: opts.retry } : {}),
     ...(log ? { log } : {}),
+    ...(opts.offline ? { offline: true } : {}),
   });
   const cache = createContentCache(opts.cacheDir, log);
   return {

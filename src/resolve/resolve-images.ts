@@ -27,6 +27,8 @@ export interface ResolveOptions {
   readonly offline: boolean;
   readonly locked: boolean;
   readonly live?: () => Promise<LiveResolverLike>;
+  /** --offline: a resolver that answers from the cache alone, for digest-pinned references the lock lacks. */
+  readonly cached?: () => Promise<LiveResolverLike>;
 }
 
 export interface ImageUse {
@@ -72,13 +74,14 @@ export async function resolveImages(uses: readonly ImageUse[], opts: ResolveOpti
     if (ref.scheme === 'file') resolved.set(ref.canonical, { ref: ref.canonical, url: ref.canonical, format: 'file', defaults: {} });
     else if (locked && opts.mode !== 'relock') resolved.set(ref.canonical, locked);
     else if (opts.mode === 'none') resolved.set(ref.canonical, placeholder(ref));
-    else if (opts.offline) fail(ref.canonical, 'LOCK_MISSING', `image ${ref.canonical} is not in the lock and --offline forbids the network; run meshext lock`);
+    else if (opts.offline && !(ref.scheme === 'oci' && ref.digest && opts.cached)) fail(ref.canonical, 'LOCK_MISSING', `image ${ref.canonical} is not in the lock and --offline forbids the network; run meshext lock`);
     else if (opts.locked) fail(ref.canonical, 'LOCK_MISSING', `image ${ref.canonical} is not in the lock, which --locked forbids; run meshext lock and commit meshext.lock`);
     else toResolve.push(ref);
   }
   const needLive = toResolve.length > 0 || (opts.locked && !opts.offline && opts.mode === 'render');
-  if (needLive && opts.live) {
-    const live = await opts.live();
+  const factory = opts.offline ? opts.cached : opts.live;
+  if (needLive && factory) {
+    const live = await factory();
     if (toResolve.length > 0) {
       const got = await live.resolveAll(toResolve);
       for (const ref of toResolve) {
@@ -87,7 +90,7 @@ export async function resolveImages(uses: readonly ImageUse[], opts: ResolveOpti
         else if ('code' in r) fail(ref.canonical, r.code, r.message);
         else {
           resolved.set(ref.canonical, r);
-          if (opts.mode === 'render') fail(ref.canonical, 'LOCK_MISSING', `image ${ref.canonical} is not in the lock; resolved live (run meshext lock to pin it)`, 'warning');
+          if (opts.mode === 'render') fail(ref.canonical, 'LOCK_MISSING', `image ${ref.canonical} is not in the lock; resolved ${opts.offline ? 'from the cache' : 'live'} (run meshext lock to pin it)`, 'warning');
         }
       }
     }

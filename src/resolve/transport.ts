@@ -33,6 +33,8 @@ export interface TransportOptions {
   readonly timeoutMs?: number;
   readonly retry?: Partial<RetryPolicy>;
   readonly log?: (line: string) => void;
+  /** --offline: every request fails at once, so only what the cache holds can resolve. */
+  readonly offline?: boolean;
 }
 
 export interface RegistryRequest {
@@ -271,6 +273,7 @@ export function createTransport(opts: TransportOptions): Transport {
     ok: readonly number[],
     maxBytes: number,
   ): Promise<HttpResponse | NetError | RegistryError> {
+    if (opts.offline) return registryError({ method, url, cause: 'not in the cache, and --offline forbids the network', temporary: false, redactor });
     const origin = new URL(url).origin;
     let current = url;
     let m = method;
