@@ -460,7 +460,7 @@ export function writeRepo(dir: string, repo: Repo, order: readonly number[] = re
 
 export type Mutation =
   | { readonly kind: 'delete' | 'retype' | 'junk' | 'rename' | 'duplicate'; readonly file: number; readonly doc: number; readonly path: number; readonly junk: Json }
-  | { readonly kind: 'truncate'; readonly file: number; readonly cut: number };
+  | { readonly kind: 'truncate' | 'yaml11' | 'bytes'; readonly file: number; readonly cut: number };
 
 const junkArb: fc.Arbitrary<Json> = fc.oneof(
   fc.constantFrom<Json>('', null, true, 0, -1, 1.5, 2147483648, -2147483649, '*', 'UPPER_Case', 'oci://', '../../etc/passwd', 'x'.repeat(300), '\u0000', '{{ .Values }}', [], {}, ['a'], { a: 1 }),
@@ -472,7 +472,7 @@ const junkArb: fc.Arbitrary<Json> = fc.oneof(
 /** `file` indexes repo.files plus one more: the lock. */
 export const mutationArb: fc.Arbitrary<Mutation> = fc.oneof(
   { weight: 5, arbitrary: fc.record({ kind: fc.constantFrom('delete' as const, 'retype' as const, 'junk' as const, 'rename' as const, 'duplicate' as const), file: fc.nat(), doc: fc.nat(), path: fc.nat(), junk: junkArb }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('truncate' as const), file: fc.nat(), cut: fc.nat() }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constantFrom('truncate' as const, 'yaml11' as const, 'bytes' as const), file: fc.nat(), cut: fc.nat() }) },
 );
 
 /** Every path into a JSON value (keys and list indexes), the root excluded. */
@@ -497,15 +497,19 @@ function retype(v: Json): Json {
   return {};
 }
 
-/** The mutated repository as file texts (name → text), the lock included. */
-export function mutate(repo: Repo, m: Mutation): Map<string, string> {
-  const texts = new Map<string, string>(repo.files.map((f) => [f.name, serializeFile(f)]));
+/** The mutated repository as file contents (name → text or bytes), the lock included. */
+export function mutate(repo: Repo, m: Mutation): Map<string, string | Buffer> {
+  const texts = new Map<string, string | Buffer>(repo.files.map((f) => [f.name, serializeFile(f)]));
   texts.set('meshext.lock', repo.lock);
   const names = [...repo.files.map((f) => f.name), 'meshext.lock'];
   const name = names[m.file % names.length]!;
-  if (m.kind === 'truncate') {
-    const text = texts.get(name)!;
-    texts.set(name, text.slice(0, m.cut % (text.length + 1)));
+  if ('cut' in m) {
+    const text = texts.get(name) as string;
+    const at = m.cut % (text.length + 1);
+    // Cut the file short; splice in bytes that are not UTF-8; or read it as YAML 1.1 (yes, on, 0777, dates).
+    if (m.kind === 'truncate') texts.set(name, text.slice(0, at));
+    else if (m.kind === 'bytes') texts.set(name, Buffer.concat([Buffer.from(text.slice(0, at)), Buffer.from([0xff, 0xc3]), Buffer.from(text.slice(at))]));
+    else texts.set(name, `%YAML 1.1\n---\n${text}`);
     return texts;
   }
   const docs: Doc[] = name === 'meshext.lock' ? [parseYaml(repo.lock) as Doc] : repo.files.find((f) => f.name === name)!.docs.map((d) => JSON.parse(JSON.stringify(d)) as Doc);

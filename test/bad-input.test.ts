@@ -11,8 +11,9 @@
 //   placeless      optional: why this case's errors cannot cite a file (no file exists); its lines may
 //                  then start with `error:`
 //   known-bug      optional: a tool bug this case exposes, not fixed yet. First line: where and what;
-//                  the other lines: what the tool prints today instead. The case passes while the tool
-//                  prints exactly that and fails once errors.txt holds, so the marker is removed with the fix.
+//                  the other lines: what the tool does today instead (`exit: N` when its exit code differs;
+//                  `exit: 0` when it renders), then the stderr lines it prints. The case passes while the
+//                  tool does exactly that and fails once errors.txt holds, so the marker goes with the fix.
 // Every case asserts: exit code, nothing on stdout, no stack trace, the closing "nothing was written" line,
 // every expected line, and a bounded run time (no hang, no stack overflow on hostile input).
 
@@ -64,28 +65,34 @@ for (const name of readdirSync(CASES).sort()) {
       const ms = performance.now() - started;
 
       const expected = lines(join(dir, 'errors.txt'));
-      const exitLine = expected.find((l) => l.startsWith('exit: '));
+      const exitOf = (ls: readonly string[], fallback: number) => Number(ls.find((l) => l.startsWith('exit: '))?.slice(6) ?? fallback);
+      const expectedExit = exitOf(expected, 1);
       const wanted = expected.filter((l) => !l.startsWith('exit: ')).map((l) => l.replaceAll('$INPUT', input));
       const stderrLines = r.stderr.split('\n');
-      assert.ok(ms < TIME_LIMIT_MS, `took ${Math.round(ms)} ms`);
-      assert.not.match(r.stderr, STACK, 'no stack trace');
-      assert.is(r.code, exitLine ? Number(exitLine.slice(6)) : 1, `exit code; stderr:\n${r.stderr}`);
-      assert.is(r.stdout, '', 'nothing on stdout on failure');
-      assert.match(r.stderr, /\nmeshext: \d+ errors?; nothing was written\n$|^meshext: \d+ errors?; nothing was written\n$/, 'stderr ends by saying nothing was written');
-
       const placeless = existsSync(join(dir, 'placeless'));
       for (const l of wanted) {
         if (l.startsWith('meshext: ')) continue; // the closing summary line
         if (placeless && l.startsWith('error: ')) continue;
         assert.match(l, PLACE, `errors.txt line does not cite file:line:col: ${l}`);
       }
+      assert.ok(ms < TIME_LIMIT_MS, `took ${Math.round(ms)} ms`);
+      assert.not.match(r.stderr, STACK, 'no stack trace');
       const missing = wanted.filter((l) => !stderrLines.includes(l));
       if (knownBug) {
-        const [what, ...today] = knownBug;
-        assert.ok(missing.length > 0, `the known bug looks fixed (${what}); delete ${knownBugFile}`);
-        for (const l of today.map((t) => t.replaceAll('$INPUT', input))) assert.ok(stderrLines.includes(l), `known bug (${what}) now prints something else; expected today:\n  ${l}\nstderr was:\n${r.stderr}`);
+        // Pinned: what the tool does today. It must differ from errors.txt; when it stops differing, the bug is fixed.
+        const [what, ...todayLines] = knownBug;
+        const todayExit = exitOf(todayLines, expectedExit);
+        assert.ok(missing.length > 0 || r.code !== expectedExit || r.stdout !== '', `the known bug looks fixed (${what}); delete ${knownBugFile}`);
+        assert.is(r.code, todayExit, `known bug (${what}): exit code changed; stderr:\n${r.stderr}`);
+        if (todayExit !== 0) assert.is(r.stdout, '', 'nothing on stdout on failure');
+        for (const l of todayLines.filter((t) => !t.startsWith('exit: ')).map((t) => t.replaceAll('$INPUT', input))) {
+          assert.ok(stderrLines.includes(l), `known bug (${what}) now prints something else; expected today:\n  ${l}\nstderr was:\n${r.stderr}`);
+        }
         return;
       }
+      assert.is(r.code, expectedExit, `exit code; stderr:\n${r.stderr}`);
+      assert.is(r.stdout, '', 'nothing on stdout on failure');
+      assert.match(r.stderr, /\nmeshext: \d+ errors?; nothing was written\n$|^meshext: \d+ errors?; nothing was written\n$/, 'stderr ends by saying nothing was written');
       assert.equal(missing, [], `stderr lacks these lines; stderr was:\n${r.stderr}`);
     } finally {
       if (tmp) rmSync(tmp, { recursive: true, force: true });

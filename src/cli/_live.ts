@@ -19,6 +19,8 @@ export function liveResolverFactory(io: Io): (opts: { insecureRegistries: readon
       env: io.env,
       insecureRegistries,
       offline,
+      // Registry round trips dominate a cold render; 32 in flight resolves a typical repository in one round.
+      concurrency: 32,
       log: (line) => io.stderr(`${line}\n`),
       onProgress: io.stderrIsTTY
         ? (done, total) => {

@@ -11,6 +11,10 @@ async function readStdin(): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
+// Synchronous writes to a pipe, so streamed output never queues up in memory (Node makes pipes
+// asynchronous by default; this is the long-standing way to turn that off).
+(process.stdout as unknown as { _handle?: { setBlocking?: (b: boolean) => unknown } })._handle?.setBlocking?.(true);
+
 const io: Io = {
   argv: process.argv.slice(2),
   env: process.env,

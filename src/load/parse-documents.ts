@@ -91,6 +91,12 @@ export function parseDocuments(text: string, file: string, onError: (d: Diagnost
       onError({ code: bad.code, severity: 'error', message: bad.message, file, line: aLine, col: aCol });
       return;
     }
+    const notJson = nonJsonNode(doc.contents);
+    if (notJson) {
+      const [nLine, nCol] = pos(notJson.node.range?.[0] ?? 0);
+      onError({ code: 'YAML_SYNTAX', severity: 'error', message: notJson.message, file, line: nLine, col: nCol });
+      return;
+    }
     let value: unknown;
     try {
       value = doc.toJS({ maxAliasCount: MAX_ALIASES });
@@ -156,6 +162,38 @@ function repeatedKeys(root: Node): Node[] {
     for (let i = n.items.length - 1; i >= 0; i--) stack.push(n.items[i]);
   }
   return out.sort((a, b) => (a.range?.[0] ?? 0) - (b.range?.[0] ?? 0));
+}
+
+/**
+ * The first node whose value JSON cannot hold (and so neither can the API server or a pluginConfig):
+ * .inf and .nan, and what a `%YAML 1.1` document or an explicit tag makes of timestamps, !!binary,
+ * !!set and !!omap (a Date, bytes, a Set, a Map), which would otherwise print as `{}` or worse.
+ */
+function nonJsonNode(root: Node): { node: Node; message: string } | undefined {
+  const stack: unknown[] = [root];
+  while (stack.length > 0) {
+    const n = stack.pop();
+    if (isPair(n)) {
+      stack.push(n.value, n.key);
+      continue;
+    }
+    if (isScalar(n)) {
+      const v = n.value;
+      const text = n.source ?? String(v);
+      if (typeof v === 'number' && !Number.isFinite(v)) return { node: n, message: `${text} is not a finite number, which JSON cannot hold` };
+      if (typeof v === 'bigint' || (v !== null && typeof v === 'object')) {
+        const what = v instanceof Date ? 'a timestamp' : v instanceof Uint8Array ? '!!binary data' : 'a tagged value';
+        const shown = JSON.stringify(text.length > 40 ? `${text.slice(0, 37)}...` : text);
+        return { node: n, message: `${shown} reads as ${what}, which is not JSON data; quote it to keep the text` };
+      }
+      continue;
+    }
+    if (isMap(n) || isSeq(n)) {
+      if (n.tag === 'tag:yaml.org,2002:set' || n.tag === 'tag:yaml.org,2002:omap') return { node: n, message: `${n.tag.replace('tag:yaml.org,2002:', '!!')} is not JSON data; use a list or a map` };
+      for (let i = n.items.length - 1; i >= 0; i--) stack.push(n.items[i]);
+    }
+  }
+  return undefined;
 }
 
 /**

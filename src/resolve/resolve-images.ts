@@ -60,7 +60,9 @@ export async function resolveImages(uses: readonly ImageUse[], opts: ResolveOpti
       byImage.set(u.image, p.ref);
     }
     const canonical = byImage.get(u.image)!.canonical;
-    usesOf.set(canonical, [...(usesOf.get(canonical) ?? []), u]);
+    const list = usesOf.get(canonical);
+    if (list) list.push(u);
+    else usesOf.set(canonical, [u]);
   }
   const refs = uniqueRefs([...byImage.values()]);
   const resolved = new Map<string, ResolvedImage>();

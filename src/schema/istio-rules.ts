@@ -44,10 +44,15 @@ export function atMostOneTarget(spec: Obj, at: Path, keys: readonly string[]): S
 }
 
 export function noSelectorWildcards(selector: unknown, at: Path): SchemaIssue[] {
-  if (!isObj(selector) || !isObj(selector.matchLabels)) return [];
+  return isObj(selector) ? noLabelWildcards(selector.matchLabels, [...at, 'matchLabels']) : [];
+}
+
+/** A label map as a selector's matchLabels (also what Maistra's and Gloo's workload labels become). */
+export function noLabelWildcards(labels: unknown, at: Path): SchemaIssue[] {
+  if (!isObj(labels)) return [];
   const out: SchemaIssue[] = [];
-  for (const [key, value] of Object.entries(selector.matchLabels)) {
-    const path = [...at, 'matchLabels', key];
+  for (const [key, value] of Object.entries(labels)) {
+    const path = [...at, key];
     if (key === '') out.push({ path, message: 'key must not be empty' });
     if (key.includes('*')) out.push({ path, message: 'wildcard not allowed in label key match' });
     else if (typeof value === 'string' && value.includes('*')) out.push({ path, message: 'wildcard not allowed in label value match' });

@@ -3,7 +3,7 @@
 
 import { schemaMessages, validators } from './_generated/validators.js';
 import type { AjvError } from './_generated/validators.js';
-import { checkIstioRules } from './istio-rules.ts';
+import { checkIstioRules, noDuplicateEnvNames, noLabelWildcards } from './istio-rules.ts';
 
 export type IssuePath = readonly (string | number)[];
 
@@ -35,10 +35,37 @@ export function validateDocument(apiVersion: string, kind: string, value: unknow
 function rulesFor(id: string, doc: unknown): SchemaIssue[] {
   const spec = isObj(doc) ? doc.spec : undefined;
   if (id === 'extensions.istio.io/v1alpha1/WasmPlugin') return checkIstioRules('WasmPlugin', spec);
+  // The foreign kinds become WasmPlugins too: what Istio's CEL rules would refuse there is refused here.
+  if (id.endsWith('/ServiceMeshExtension')) return maistraRules(doc, spec);
+  if (id === 'extension.tsb.tetrate.io/v2/WasmExtension') return isObj(spec) && isObj(spec.vmConfig) ? noDuplicateEnvNames(spec.vmConfig.env, ['spec', 'vmConfig', 'env']) : [];
+  if (id.endsWith('/WasmDeployment')) return glooRules(spec);
   if (id !== 'meshext.dev/v1alpha1/Extension' || !isObj(spec)) return [];
   // The native fields mirror WasmPlugin's, and so does each override (it replaces those fields).
   const overrides = Array.isArray(spec.overrides) ? spec.overrides : [];
   return [checkIstioRules('WasmPlugin', spec), ...overrides.map((o, i) => checkIstioRules('WasmPlugin', o, ['spec', 'overrides', i]))].flat();
+}
+
+/** Maistra names its plugin `<name>_root` (design §6.10), and Istio's pluginName holds 256 characters. */
+const MAISTRA_NAME_MAX = 256 - '_root'.length;
+
+function maistraRules(doc: unknown, spec: unknown): SchemaIssue[] {
+  const out: SchemaIssue[] = [];
+  const meta = isObj(doc) ? doc.metadata : undefined;
+  if (isObj(meta) && typeof meta.name === 'string' && meta.name.length > MAISTRA_NAME_MAX) {
+    out.push({ path: ['metadata', 'name'], message: `must be at most ${MAISTRA_NAME_MAX} characters long: Maistra names the plugin "<name>_root", and Istio allows 256` });
+  }
+  if (isObj(spec) && isObj(spec.workloadSelector)) out.push(...noLabelWildcards(spec.workloadSelector.labels, ['spec', 'workloadSelector', 'labels']));
+  return out;
+}
+
+function glooRules(spec: unknown): SchemaIssue[] {
+  if (!isObj(spec) || !Array.isArray(spec.workloadSelector)) return [];
+  return spec.workloadSelector.flatMap((sel, i) => {
+    if (!isObj(sel)) return [];
+    const at = ['spec', 'workloadSelector', i];
+    const matcher = isObj(sel.kubeWorkloadMatcher) ? sel.kubeWorkloadMatcher.labels : undefined;
+    return [...noLabelWildcards(sel.labels, [...at, 'labels']), ...noLabelWildcards(matcher, [...at, 'kubeWorkloadMatcher', 'labels'])];
+  });
 }
 
 interface Ranked extends SchemaIssue {
