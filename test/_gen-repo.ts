@@ -35,7 +35,6 @@ interface Pick {
   one<T>(xs: readonly T[]): T;
   some<T>(xs: readonly T[], min?: number): T[];
   maybe<T>(make: () => T): T | undefined;
-  shuffle<T>(xs: readonly T[]): T[];
   json(): Json;
 }
 
@@ -47,7 +46,6 @@ function picker(g: fc.GeneratorValue): Pick {
     one: (xs) => xs[int(0, xs.length - 1)]!,
     some: (xs, min = 0) => g(fc.subarray, [...xs], { minLength: Math.min(min, xs.length) }),
     maybe: (make) => (g(fc.boolean) ? make() : undefined),
-    shuffle: (xs) => g(fc.shuffledSubarray, [...xs], { minLength: xs.length, maxLength: xs.length }),
     json: () => g(fc.jsonValue, { maxDepth: 2 }) as Json,
   };
 }
@@ -497,8 +495,14 @@ function retype(v: Json): Json {
   return {};
 }
 
-/** The mutated repository as file contents (name → text or bytes), the lock included. */
-export function mutate(repo: Repo, m: Mutation): Map<string, string | Buffer> {
+export interface Mutated {
+  /** Every file's content (name → text or bytes), the lock included. */
+  readonly files: Map<string, string | Buffer>;
+  /** What changed: `file` for a text mutation, `file:path.to.field` for a field. */
+  readonly target: string;
+}
+
+export function mutate(repo: Repo, m: Mutation): Mutated {
   const texts = new Map<string, string | Buffer>(repo.files.map((f) => [f.name, serializeFile(f)]));
   texts.set('meshext.lock', repo.lock);
   const names = [...repo.files.map((f) => f.name), 'meshext.lock'];
@@ -510,16 +514,18 @@ export function mutate(repo: Repo, m: Mutation): Map<string, string | Buffer> {
     if (m.kind === 'truncate') texts.set(name, text.slice(0, at));
     else if (m.kind === 'bytes') texts.set(name, Buffer.concat([Buffer.from(text.slice(0, at)), Buffer.from([0xff, 0xc3]), Buffer.from(text.slice(at))]));
     else texts.set(name, `%YAML 1.1\n---\n${text}`);
-    return texts;
+    return { files: texts, target: name };
   }
   const docs: Doc[] = name === 'meshext.lock' ? [parseYaml(repo.lock) as Doc] : repo.files.find((f) => f.name === name)!.docs.map((d) => JSON.parse(JSON.stringify(d)) as Doc);
   const di = m.doc % docs.length;
   const doc = docs[di]!;
+  let target = name;
   if (m.kind === 'duplicate') {
     docs.push(JSON.parse(JSON.stringify(doc)) as Doc);
   } else {
     const paths = pathsOf(doc);
     const path = paths[m.path % paths.length]!;
+    target = `${name}:${path.join('.')}`;
     let parent: Json = doc;
     for (const k of path.slice(0, -1)) parent = (parent as Record<string | number, Json>)[k]!;
     const last = path[path.length - 1]!;
@@ -536,6 +542,6 @@ export function mutate(repo: Repo, m: Mutation): Map<string, string | Buffer> {
   }
   const text = name.endsWith('.json') && docs.length === 1 ? `${JSON.stringify(docs[0], null, 2)}\n` : docs.map((d) => stringify(d, { lineWidth: 0 })).join('---\n');
   texts.set(name, text);
-  return texts;
+  return { files: texts, target };
 }
 
