@@ -12,6 +12,7 @@ import { classifyDocuments, translateDeclarations } from './translate/index.ts';
 import type { Classified } from './translate/index.ts';
 import { expandExtension } from './expand/expand-extension.ts';
 import type { Target } from './expand/target.ts';
+import { fieldPath } from './expand/field-path.ts';
 import type { Lock } from './resolve/lock.ts';
 import { LOCK_FILE, readLock } from './resolve/lock.ts';
 import type { ImageUse, LiveResolverLike } from './resolve/resolve-images.ts';
@@ -107,7 +108,8 @@ export async function render(req: RenderRequest): Promise<RenderResult> {
     // --locked fails wherever `meshext lock` would change the file, stale entries included.
     const stale = [...lock.keys()].filter((k) => !res.resolved.has(k));
     if (stale.length > 0) {
-      report({ code: 'LOCK_MISMATCH', severity: 'error', message: `the lock pins images no declaration uses (${stale.join(', ')}), which --locked forbids; run meshext lock`, file: req.lockPath ?? LOCK_FILE });
+      const [line, col] = lock.where?.(stale[0]!) ?? [undefined, undefined];
+      report({ code: 'LOCK_MISMATCH', severity: 'error', message: `the lock pins images no declaration uses (${stale.join(', ')}), which --locked forbids; run meshext lock`, file: req.lockPath ?? LOCK_FILE, line, col, field: `images.${stale[0]}` });
       return fail(1, { mesh, root, classified, lockFile });
     }
   }
@@ -150,22 +152,11 @@ function imageUses(targets: readonly Target[]): ImageUse[] {
     if (!images) seen.set(t.ext, (images = new Set()));
     if (images.has(t.fields.image)) continue;
     images.add(t.fields.image);
-    uses.push({ image: t.fields.image, origin: t.ext.origin, path: imagePath(t) });
+    uses.push({ image: t.fields.image, origin: t.ext.origin, path: fieldPath(t, 'image') });
   }
   return uses;
 }
 
-function imagePath(t: Target): readonly (string | number)[] {
-  switch (t.ext.flavor) {
-    case 'istio':
-    case 'tetrate':
-      return ['spec', 'url'];
-    case 'gloo':
-      return ['spec', 'filters'];
-    default:
-      return ['spec', 'image'];
-  }
-}
 
 function hasCode(ds: readonly Diagnostic[], codes: readonly Diagnostic['code'][]): boolean {
   return ds.some((d) => d.severity === 'error' && codes.includes(d.code));

@@ -3,7 +3,8 @@
 // (rule 8). Every problem is reported; undefined means "do not emit".
 
 import type { Sink } from '../model/diagnostic.ts';
-import type { IstioPhase, MaistraPhase, Phase } from '../model/extension.ts';
+import type { ExtensionFields, IstioPhase, MaistraPhase, Phase } from '../model/extension.ts';
+import { fieldPath } from '../expand/field-path.ts';
 import type { ResolvedImage } from '../model/image.ts';
 import type { Mesh } from '../model/mesh.ts';
 import { at } from '../model/where.ts';
@@ -34,17 +35,22 @@ export function finalizeTarget(t: Target, image: ResolvedImage, mesh: Mesh, sour
   const output = fields.output ?? mesh.output;
   const minor = minorOf(mesh.istioVersion) ?? 0;
   for (const [field, since] of Object.entries(FIELD_SINCE)) {
-    if ((fields as unknown as Record<string, unknown>)[field] !== undefined && minor < since) r(at(o, ['spec', fieldName(ext.flavor, field)], 'VERSION_GATED', `${field} needs Istio 1.${since} or newer; the Mesh declares istioVersion ${mesh.istioVersion}`));
+    if ((fields as unknown as Record<string, unknown>)[field] !== undefined && minor < since) r(at(o, fieldPath(t, field as keyof ExtensionFields), 'VERSION_GATED', `${field} needs Istio 1.${since} or newer; the Mesh declares istioVersion ${mesh.istioVersion}${field === 'match' && ext.flavor === 'maistra' ? " (meshext adds match: [{mode: SERVER}] to keep a ServiceMeshExtension inbound-only, as Maistra applied it)" : ''}`));
   }
-  if (fields.failStrategy === 'FAIL_RELOAD' && minor < FAIL_RELOAD_SINCE) r(at(o, ['spec', 'failStrategy'], 'VERSION_GATED', `failStrategy FAIL_RELOAD needs Istio 1.${FAIL_RELOAD_SINCE} or newer; the Mesh declares istioVersion ${mesh.istioVersion}`));
-  if (output === 'TrafficExtension' && minor < TRAFFIC_EXTENSION_SINCE) r(at(o, ['spec', 'output'], 'VERSION_GATED', `TrafficExtension needs Istio 1.${TRAFFIC_EXTENSION_SINCE} or newer; the Mesh declares istioVersion ${mesh.istioVersion}`));
-  if (fields.selector && fields.targetRefs) r(at(o, ['spec', 'targetRefs'], 'FIELD_CONFLICT', 'selector and targetRefs cannot both be set: Istio ignores selector policies on targetRef-attached proxies'));
+  if (fields.failStrategy === 'FAIL_RELOAD' && minor < FAIL_RELOAD_SINCE) r(at(o, fieldPath(t, 'failStrategy'), 'VERSION_GATED', `failStrategy FAIL_RELOAD needs Istio 1.${FAIL_RELOAD_SINCE} or newer; the Mesh declares istioVersion ${mesh.istioVersion}`));
+  if (output === 'TrafficExtension' && minor < TRAFFIC_EXTENSION_SINCE) {
+    const message = `TrafficExtension needs Istio 1.${TRAFFIC_EXTENSION_SINCE} or newer; the Mesh declares istioVersion ${mesh.istioVersion}`;
+    // The kind may be the Mesh's default: then the Mesh's spec.output is the line to change.
+    if (fields.output === undefined && mesh.outputAt) r({ code: 'VERSION_GATED', severity: 'error', message, ...mesh.outputAt, field: 'spec.output' });
+    else r(at(o, fieldPath(t, 'output'), 'VERSION_GATED', message));
+  }
+  if (fields.selector && fields.targetRefs) r(at(o, fieldPath(t, 'targetRefs'), 'FIELD_CONFLICT', 'selector and targetRefs cannot both be set: Istio ignores selector policies on targetRef-attached proxies'));
   for (const [i, e] of (fields.vmConfig?.env ?? []).entries()) {
-    if (e.valueFrom === 'HOST' && e.value !== undefined) r(at(o, ['spec', 'vmConfig', 'env', i, 'value'], 'FIELD_CONFLICT', 'value may only be set when valueFrom is INLINE'));
+    if (e.valueFrom === 'HOST' && e.value !== undefined) r(at(o, [...fieldPath(t, 'vmConfig'), 'env', i, 'value'], 'FIELD_CONFLICT', 'value may only be set when valueFrom is INLINE'));
   }
   if (fields.sha256 && image.format !== 'file') {
     const actual = image.format === 'http' ? image.moduleSha256 : image.digest?.replace(/^sha256:/, '');
-    if (actual && actual !== fields.sha256) r(at(o, ['spec', ext.flavor === 'gloo' ? 'filters' : 'sha256'], 'SHA256_MISMATCH', `sha256 ${fields.sha256} does not match the image: ${image.format === 'http' ? 'the module hashes to' : 'its manifest digest is'} ${actual}`));
+    if (actual && actual !== fields.sha256) r(at(o, fieldPath(t, 'sha256'), 'SHA256_MISMATCH', `sha256 ${fields.sha256} does not match the image: ${image.format === 'http' ? 'the module hashes to' : 'its manifest digest is'} ${actual}`));
   }
 
   const declaredPhase: Phase = fields.phase ?? image.defaults.phase ?? 'UNSPECIFIED_PHASE';
@@ -54,27 +60,27 @@ export function finalizeTarget(t: Target, image: ResolvedImage, mesh: Mesh, sour
   if (declaredPhase in MAISTRA_BANDS) {
     const [p, band] = MAISTRA_BANDS[declaredPhase as MaistraPhase];
     if (Math.abs(declaredPriority) > MAISTRA_PRIORITY_LIMIT) {
-      r(at(o, ['spec', fields.priority !== undefined ? 'priority' : 'image'], 'PRIORITY_OUT_OF_BAND', `priority ${declaredPriority}${fields.priority === undefined ? ' (from the image manifest)' : ''} with Maistra phase ${declaredPhase} must lie within ±${MAISTRA_PRIORITY_LIMIT}, so that phase order survives the mapping to Istio phases`));
+      r(at(o, fieldPath(t, fields.priority !== undefined ? 'priority' : 'image'), 'PRIORITY_OUT_OF_BAND', `priority ${declaredPriority}${fields.priority === undefined ? ' (from the image manifest)' : ''} with Maistra phase ${declaredPhase} must lie within ±${MAISTRA_PRIORITY_LIMIT}, so that phase order survives the mapping to Istio phases`));
     }
     phase = p;
     priority = declaredPriority + band;
   } else {
     phase = declaredPhase as IstioPhase;
   }
-  if (Math.abs(priority) > INT32_MAX) r(at(o, ['spec', 'priority'], 'SCHEMA', `priority ${priority} is outside int32`));
+  if (Math.abs(priority) > INT32_MAX) r(at(o, fieldPath(t, 'priority'), 'SCHEMA', `priority ${priority} is outside int32`));
   if (output === 'EnvoyFilter') {
-    if (Math.abs(priority) >= ENVOY_FILTER_PRIORITY_LIMIT) r(at(o, ['spec', 'priority'], 'UNSUPPORTED', `EnvoyFilter output orders priorities within ±${ENVOY_FILTER_PRIORITY_LIMIT - 1}; ${priority} is outside`));
+    if (Math.abs(priority) >= ENVOY_FILTER_PRIORITY_LIMIT) r(at(o, fieldPath(t, 'priority'), 'UNSUPPORTED', `EnvoyFilter output orders priorities within ±${ENVOY_FILTER_PRIORITY_LIMIT - 1}; ${priority} is outside`));
     for (const f of ['imagePullSecret', 'imagePullPolicy'] as const) {
-      if (fields[f] !== undefined) r(at(o, ['spec', f], 'FIELD_DROPPED', `${f} has no EnvoyFilter equivalent (istio-agent pulls ECDS modules without it); it is not emitted`, 'warning'));
+      if (fields[f] !== undefined) r(at(o, fieldPath(t, f), 'FIELD_DROPPED', `${f} has no EnvoyFilter equivalent (istio-agent pulls ECDS modules without it); it is not emitted`, 'warning'));
     }
-    if (fields.type === 'NETWORK') r(at(o, ['spec', 'type'], 'UNSUPPORTED', 'type NETWORK cannot be emitted as an EnvoyFilter; use output WasmPlugin'));
+    if (fields.type === 'NETWORK') r(at(o, fieldPath(t, 'type'), 'UNSUPPORTED', 'type NETWORK cannot be emitted as an EnvoyFilter; use output WasmPlugin'));
   }
   const config = fields.config;
   if (config && 'json' in config && output !== 'EnvoyFilter' && (config.json === null || typeof config.json !== 'object' || Array.isArray(config.json))) {
-    r(at(o, ['spec', configField(ext.flavor)], 'UNSUPPORTED', `${output} pluginConfig must be an object; got ${Array.isArray(config.json) ? 'a list' : typeof config.json}`));
+    r(at(o, fieldPath(t, 'config'), 'UNSUPPORTED', `${output} pluginConfig must be an object; got ${Array.isArray(config.json) ? 'a list' : typeof config.json}`));
   }
   if (config && 'raw' in config && output !== 'EnvoyFilter') {
-    r(at(o, ['spec', configField(ext.flavor)], 'CONFIG_RAW_STRING', `config is a string that is not JSON; it is passed as pluginConfig {raw_v1alpha1_config: …}, as Maistra converted it`, 'warning'));
+    r(at(o, fieldPath(t, 'config'), 'CONFIG_RAW_STRING', `config is a string that is not JSON; it is passed as pluginConfig {raw_v1alpha1_config: …}, as Maistra converted it`, 'warning'));
   }
   if (errors > 0) return undefined;
 
@@ -104,10 +110,4 @@ export function finalizeTarget(t: Target, image: ResolvedImage, mesh: Mesh, sour
   };
 }
 
-function configField(flavor: string | undefined): string {
-  return flavor === 'istio' ? 'pluginConfig' : flavor === 'gloo' ? 'filters' : 'config';
-}
 
-function fieldName(flavor: string | undefined, field: string): string {
-  return flavor === 'maistra' && field === 'match' ? 'phase' : field;
-}

@@ -97,6 +97,8 @@ export interface Extension extends ExtensionFields {
   readonly scope?: Scope;
   readonly allowedIn?: readonly string[];
   readonly overrides?: readonly Override[];
+  /** Where a field came from when the source kind spells it differently than `spec.<field>`. */
+  readonly sources?: Readonly<Partial<Record<keyof ExtensionFields, readonly (string | number)[]>>>;
   /** Maistra declarations: inbound-only default match, `<name>_root`, priority band checks. */
   readonly flavor?: 'maistra' | 'tetrate' | 'gloo' | 'istio' | 'native';
 }

@@ -16,6 +16,8 @@ export interface Mesh {
   readonly insecureRegistries: readonly string[];
   /** Sorted by name; Mesh entries merged with Namespace objects (design §6.4). */
   readonly namespaces: readonly InventoryNamespace[];
+  /** Where the Mesh sets `spec.output`, to cite when a default output kind breaks a rule. */
+  readonly outputAt?: { readonly file: string; readonly line: number; readonly col: number };
 }
 
 export const NEWEST_ISTIO = '1.30';

@@ -11,7 +11,8 @@ import { toYaml } from '../emit/to-yaml.ts';
 import type { Plain } from '../emit/to-yaml.ts';
 import { parseImageRef, pinnedUrl } from './reference.ts';
 
-export type Lock = ReadonlyMap<string, ResolvedImage>;
+/** Reference → resolution; `where` gives an entry's position in the lock file, for diagnostics. */
+export type Lock = ReadonlyMap<string, ResolvedImage> & { readonly where?: (key: string) => readonly [number, number] };
 
 export const LOCK_FILE = 'meshext.lock';
 const HEADER = '# Written by `meshext lock`. Commit it: render uses these pins until the next `meshext lock`.\n';
@@ -32,7 +33,10 @@ export function parseLock(bytes: Buffer, file: string, report: (d: Diagnostic) =
   const docs = loadBytes(bytes, file, report);
   const lock = new Map<string, ResolvedImage>();
   if (docs.length !== 1) {
-    if (docs.length > 1) report({ code: 'LOCK_INVALID', severity: 'error', message: 'a lock holds one document', file });
+    if (docs.length > 1) {
+      const [line, col] = docs[1]!.locate([]);
+      report({ code: 'LOCK_INVALID', severity: 'error', message: 'a lock holds one document', file, line, col });
+    }
     return lock;
   }
   const doc = docs[0]!;
@@ -57,13 +61,26 @@ export function parseLock(bytes: Buffer, file: string, report: (d: Diagnostic) =
       bad(`lock key "${key}" is not in canonical form ("${ref.canonical}"); run meshext lock`);
       continue;
     }
+    // The entry must describe its own key: a lock must never redirect a declared image elsewhere.
+    if (ref.scheme === 'oci' && e.format !== 'compat' && e.format !== 'oci-artifact') {
+      bad(`entry does not agree with its reference: an OCI image has format compat or oci-artifact, not ${e.format}; run meshext lock`);
+      continue;
+    }
     if (ref.scheme === 'oci' && (!e.digest || e.url !== pinnedUrl(ref, e.digest))) {
       bad(`entry does not agree with its reference: url must be ${e.digest ? pinnedUrl(ref, e.digest) : 'pinned by digest'}; run meshext lock`);
       continue;
     }
+    if ((ref.scheme === 'http' || ref.scheme === 'https') && (e.format !== 'http' || e.url !== key || !e.moduleSha256)) {
+      bad(`entry does not agree with its reference: ${e.format !== 'http' ? `an http(s) module has format http, not ${e.format}` : e.url !== key ? `url must be ${key}` : 'an http(s) module needs moduleSha256'}; run meshext lock`);
+      continue;
+    }
+    if (ref.scheme === 'file') {
+      bad('file:// modules are never locked; remove the entry');
+      continue;
+    }
     lock.set(key, { ref: key, ...e });
   }
-  return lock;
+  return Object.assign(lock, { where: (key: string) => doc.locate(['images', key]) });
 }
 
 export function stringifyLock(lock: Lock): string {

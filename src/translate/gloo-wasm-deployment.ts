@@ -54,6 +54,15 @@ export const translateGlooWasmDeployment: Translator = (doc, { mesh, report }) =
         defined({
           origin,
           flavor: 'gloo' as const,
+          sources: {
+            image: [...path, ...source.path],
+            sha256: [...path, 'httpUriSource', 'sha'],
+            config: [...path, 'staticFilterConfig'],
+            pluginName: [...path, 'rootId'],
+            priority: ['spec', 'weight'],
+            match: [...path, 'filterContext'],
+            selector: ['spec', 'workloadSelector', si],
+          },
           name,
           namespace: mesh.controlPlaneNamespace,
           controlPlane: true,
@@ -85,14 +94,14 @@ function matcherOf(v: unknown): Matcher {
   return { labels: labels(m.labels) ?? {}, namespaces: strings(m.namespaces) ?? [], clusters: strings(m.clusters) ?? [] };
 }
 
-function sourceOf(f: Readonly<Record<string, unknown>>): { image: string; sha256?: string } {
-  if (f.wasmImageSource !== undefined) return { image: str(obj(f.wasmImageSource).wasmImageTag) ?? '' };
+function sourceOf(f: Readonly<Record<string, unknown>>): { image: string; sha256?: string; path: string[] } {
+  if (f.wasmImageSource !== undefined) return { image: str(obj(f.wasmImageSource).wasmImageTag) ?? '', path: ['wasmImageSource', 'wasmImageTag'] };
   if (f.httpUriSource !== undefined) {
     const h = obj(f.httpUriSource);
-    return { image: str(h.uri) ?? '', sha256: str(h.sha) || undefined };
+    return { image: str(h.uri) ?? '', sha256: str(h.sha) || undefined, path: ['httpUriSource', 'uri'] };
   }
   const path = str(f.localPathSource) ?? '';
-  return { image: path.startsWith('file://') ? path : `file://${path.startsWith('/') ? '' : '/'}${path}` };
+  return { image: path.startsWith('file://') ? path : `file://${path.startsWith('/') ? '' : '/'}${path}`, path: ['localPathSource'] };
 }
 
 /** staticFilterConfig is a protobuf Any in JSON form: unwrap StringValue, BytesValue and Struct. */

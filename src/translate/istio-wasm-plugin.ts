@@ -19,6 +19,7 @@ export const translateIstioWasmPlugin: Translator = (doc, { report }) => {
     targetRefs,
     origin,
     flavor: 'istio' as const,
+    sources: { image: ['spec', 'url'], config: ['spec', 'pluginConfig'], targetRefs: ['spec', spec.targetRefs === undefined && spec.targetRef !== undefined ? 'targetRef' : 'targetRefs'] },
     name: origin.name,
     namespace: origin.namespace ?? '',
     image: str(spec.url) ?? '',

@@ -20,6 +20,7 @@ export const translateMaistraSme: Translator = (doc, { report }) => {
   const ext: Extension = defined({
     origin,
     flavor: 'maistra' as const,
+    sources: { selector: ['spec', 'workloadSelector'], imagePullSecret: ['spec', 'imagePullSecrets', 0], pluginName: ['metadata', 'name'], match: ['spec'] },
     name: origin.name,
     namespace: origin.namespace ?? '',
     image: str(spec.image) ?? '',

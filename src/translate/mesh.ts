@@ -58,5 +58,11 @@ export function buildMesh(meshDocs: readonly LoadedDocument[], namespaceDocs: re
     tenantLabel,
     insecureRegistries: strings(spec.insecureRegistries) ?? [],
     namespaces,
+    ...(meshDocs[0] && spec.output !== undefined ? { outputAt: outputAt(meshDocs[0]) } : {}),
   };
+}
+
+function outputAt(doc: LoadedDocument): { file: string; line: number; col: number } {
+  const [line, col] = doc.locate(['spec', 'output']);
+  return { file: doc.file, line, col };
 }

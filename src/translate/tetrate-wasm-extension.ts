@@ -26,6 +26,7 @@ export const translateTetrateWasmExtension: Translator = (doc, { mesh, report })
   const ext: Extension = defined({
     origin,
     flavor: 'tetrate' as const,
+    sources: { image: ['spec', spec.url !== undefined ? 'url' : 'image'] },
     name: origin.name,
     namespace: mesh.controlPlaneNamespace,
     controlPlane: true,
