@@ -53,4 +53,8 @@ test('random JSON values round-trip', () => {
   }
 });
 
+test('non-finite numbers print as YAML floats', () => {
+  assert.is(toYaml({ a: Infinity, b: -Infinity, c: NaN }), 'a: .inf\nb: -.inf\nc: .nan\n');
+});
+
 test.run();

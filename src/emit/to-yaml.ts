@@ -197,7 +197,7 @@ const INDENTS: string[] = [];
 function scalar(v: null | boolean | number | string): string {
   if (v === null) return 'null';
   if (typeof v === 'boolean') return v ? 'true' : 'false';
-  if (typeof v === 'number') return Number.isFinite(v) ? String(v) : '.nan';
+  if (typeof v === 'number') return Number.isFinite(v) ? String(v) : Number.isNaN(v) ? '.nan' : v > 0 ? '.inf' : '-.inf';
   return isPlainSafe(v) ? v : JSON.stringify(v);
 }
 
