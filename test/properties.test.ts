@@ -24,7 +24,7 @@ import { validateIstioResource } from './_istio-crd.ts';
 import { mutate, mutationArb, repoArb, serializeFile, writeRepo } from './_gen-repo.ts';
 import type { Repo } from './_gen-repo.ts';
 import { render } from '../src/render.ts';
-import { stringifyLock } from '../src/resolve/lock.ts';
+import { stringifyLock } from '../src/emit/lock-file.ts';
 
 const SEED = Number(process.env.FC_SEED ?? 20240611);
 const RUNS = Number(process.env.FC_RUNS ?? 100);

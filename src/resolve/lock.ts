@@ -1,21 +1,18 @@
 // meshext.lock: the pins and facts of every image reference, deterministic YAML.
-// parseLock is pure; readLock is its I/O shell (STYLE habit 3).
+// parseLock is pure; readLock is its I/O shell (STYLE habit 3). emit/lock-file.ts writes it.
 
 import { readFileSync } from 'node:fs';
 import type { Diagnostic } from '../model/diagnostic.ts';
-import type { ImageDefaults, ResolvedImage } from '../model/image.ts';
+import type { ResolvedImage } from '../model/image.ts';
 import { loadBytes } from '../load/read-input.ts';
 import { validateDocument } from '../schema/validate-document.ts';
 import { formatPath } from '../model/where.ts';
-import { toYaml } from '../emit/to-yaml.ts';
-import type { Plain } from '../emit/to-yaml.ts';
 import { parseImageRef, pinnedUrl } from './reference.ts';
 
 /** Reference → resolution; `where` gives an entry's position in the lock file, for diagnostics. */
 export type Lock = ReadonlyMap<string, ResolvedImage> & { readonly where?: (key: string) => readonly [number, number] };
 
 export const LOCK_FILE = 'meshext.lock';
-const HEADER = '# Written by `meshext lock`. Commit it: render uses these pins until the next `meshext lock`.\n';
 
 export function readLock(path: string, file: string, report: (d: Diagnostic) => void): Lock | undefined {
   let bytes: Buffer;
@@ -81,26 +78,4 @@ export function parseLock(bytes: Buffer, file: string, report: (d: Diagnostic) =
     lock.set(key, { ref: key, ...e });
   }
   return Object.assign(lock, { where: (key: string) => doc.locate(['images', key]) });
-}
-
-export function stringifyLock(lock: Lock): string {
-  const images: Record<string, Plain> = {};
-  for (const key of [...lock.keys()].sort()) {
-    const e = lock.get(key)!;
-    const entry: Record<string, Plain> = { url: e.url };
-    if (e.digest !== undefined) entry.digest = e.digest;
-    entry.format = e.format;
-    if (e.moduleSha256 !== undefined) entry.moduleSha256 = e.moduleSha256;
-    entry.defaults = defaultsOf(e.defaults);
-    images[key] = entry;
-  }
-  return HEADER + toYaml({ apiVersion: 'meshext.dev/v1alpha1', kind: 'Lock', images });
-}
-
-function defaultsOf(d: ImageDefaults): Record<string, Plain> {
-  const o: Record<string, Plain> = {};
-  if (d.phase !== undefined) o.phase = d.phase;
-  if (d.priority !== undefined) o.priority = d.priority;
-  if (d.rootIds !== undefined) o.rootIds = [...d.rootIds];
-  return o;
 }

@@ -7,7 +7,7 @@ import { INPUT_OPTIONS, requestOf } from '../_render-request.ts';
 import { printDiagnostics, usageError } from '../_report.ts';
 import { writeAtomic } from '../_output.ts';
 import { render } from '../../render.ts';
-import { stringifyLock } from '../../resolve/lock.ts';
+import { stringifyLock } from '../../emit/lock-file.ts';
 
 const HELP = `Usage: meshext lock [PATH...] [options]
 
