@@ -46,6 +46,7 @@ test('a failing render exits 1, prints nothing on stdout and says where', () => 
   assert.is(r.code, 1);
   assert.is(r.stdout, '');
   assert.match(r.stderr, /ext\.yaml:8:3: error: a declaration in namespace "payments" may only render there/);
+  assert.ok(r.stderr.includes('\n     8 |   scope:\n       |   ^\n'), r.stderr);
   noStack(r.stderr);
 });
 

@@ -35,7 +35,7 @@ export const run: Command = async (args, io) => {
     return EXIT.invalid;
   }
   const result = await render({ paths: options.paths, cwd: io.cwd, lockPath: options.lockPath, offline: options.offline, locked: options.locked, allowEmpty: false, mode: 'render', live: liveResolverFactory(io) });
-  printDiagnostics(io, result.diagnostics);
+  printDiagnostics(io, result.diagnostics, result.root);
   if (result.exitCode !== 0) return result.exitCode;
   io.stdout(toYamlStream(result.resources));
   return EXIT.ok;

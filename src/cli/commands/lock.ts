@@ -32,7 +32,7 @@ export const run: Command = async (args, io) => {
   const req = await requestOf(p, io, 'relock');
   if (req.stdin) return usageError(io, 'lock', 'lock reads declarations from files, not stdin');
   const result = await render({ ...req, allowEmpty: true });
-  printDiagnostics(io, result.diagnostics);
+  printDiagnostics(io, result.diagnostics, result.root);
   if (result.exitCode !== 0) return result.exitCode;
   if (!result.lockFile) return usageError(io, 'lock', 'no lock file location: pass --lock FILE');
   const entries = new Map([...result.images].filter(([, r]) => r.format !== 'file'));

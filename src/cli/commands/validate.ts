@@ -26,7 +26,7 @@ export const run: Command = async (args, io) => {
     return EXIT.ok;
   }
   const result = await render({ ...(await requestOf(p, io, 'none')), live: undefined });
-  printDiagnostics(io, result.diagnostics);
+  printDiagnostics(io, result.diagnostics, result.root);
   const declarations = new Set(result.resolved.map((r) => r.origin)).size;
   if (result.exitCode === 0) io.stderr(`meshext: valid: ${result.resolved.length} resource${result.resolved.length === 1 ? '' : 's'} from ${declarations} declaration${declarations === 1 ? '' : 's'}\n`);
   return result.exitCode;
