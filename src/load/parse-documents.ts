@@ -138,9 +138,8 @@ function nearestNode(root: Node, path: Path): Node {
   return cited;
 }
 
-/** Every key that repeats an earlier scalar key of the same map (yaml's uniqueKeys rule), in one pass. */
-function repeatedKeys(root: Node): Node[] {
-  const out: Node[] = [];
+/** Every node under `root` in document order (a pair's key before its value), without recursion. */
+function* nodesInOrder(root: Node): Generator<unknown> {
   const stack: unknown[] = [root];
   while (stack.length > 0) {
     const n = stack.pop();
@@ -148,18 +147,24 @@ function repeatedKeys(root: Node): Node[] {
       stack.push(n.value, n.key);
       continue;
     }
-    if (!isMap(n) && !isSeq(n)) continue;
-    if (isMap(n)) {
-      const seen = new Set<string>();
-      for (const pair of n.items) {
-        const k = pair.key;
-        if (!isScalar(k) || Number.isNaN(k.value)) continue; // yaml compares other keys by identity
-        const id = `${typeof k.value}:${String(k.value)}`;
-        if (seen.has(id)) out.push(k);
-        else seen.add(id);
-      }
+    yield n;
+    if (isMap(n) || isSeq(n)) for (let i = n.items.length - 1; i >= 0; i--) stack.push(n.items[i]);
+  }
+}
+
+/** Every key that repeats an earlier scalar key of the same map (yaml's uniqueKeys rule), in one pass. */
+function repeatedKeys(root: Node): Node[] {
+  const out: Node[] = [];
+  for (const n of nodesInOrder(root)) {
+    if (!isMap(n)) continue;
+    const seen = new Set<string>();
+    for (const pair of n.items) {
+      const k = pair.key;
+      if (!isScalar(k) || Number.isNaN(k.value)) continue; // yaml compares other keys by identity
+      const id = `${typeof k.value}:${String(k.value)}`;
+      if (seen.has(id)) out.push(k);
+      else seen.add(id);
     }
-    for (let i = n.items.length - 1; i >= 0; i--) stack.push(n.items[i]);
   }
   return out.sort((a, b) => (a.range?.[0] ?? 0) - (b.range?.[0] ?? 0));
 }
@@ -170,13 +175,7 @@ function repeatedKeys(root: Node): Node[] {
  * !!set and !!omap (a Date, bytes, a Set, a Map), which would otherwise print as `{}` or worse.
  */
 function nonJsonNode(root: Node): { node: Node; message: string } | undefined {
-  const stack: unknown[] = [root];
-  while (stack.length > 0) {
-    const n = stack.pop();
-    if (isPair(n)) {
-      stack.push(n.value, n.key);
-      continue;
-    }
+  for (const n of nodesInOrder(root)) {
     if (isScalar(n)) {
       const v = n.value;
       const text = n.source ?? String(v);
@@ -186,11 +185,8 @@ function nonJsonNode(root: Node): { node: Node; message: string } | undefined {
         const shown = JSON.stringify(text.length > 40 ? `${text.slice(0, 37)}...` : text);
         return { node: n, message: `${shown} reads as ${what}, which is not JSON data; quote it to keep the text` };
       }
-      continue;
-    }
-    if (isMap(n) || isSeq(n)) {
-      if (n.tag === 'tag:yaml.org,2002:set' || n.tag === 'tag:yaml.org,2002:omap') return { node: n, message: `${n.tag.replace('tag:yaml.org,2002:', '!!')} is not JSON data; use a list or a map` };
-      for (let i = n.items.length - 1; i >= 0; i--) stack.push(n.items[i]);
+    } else if ((isMap(n) || isSeq(n)) && (n.tag === 'tag:yaml.org,2002:set' || n.tag === 'tag:yaml.org,2002:omap')) {
+      return { node: n, message: `${n.tag.replace('tag:yaml.org,2002:', '!!')} is not JSON data; use a list or a map` };
     }
   }
   return undefined;

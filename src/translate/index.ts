@@ -54,10 +54,12 @@ export interface Classified {
   readonly others: readonly LoadedDocument[];
   /** Our own config documents (ExtensionGenerator). */
   readonly configs: readonly LoadedDocument[];
+  /** Each declaration's translator, found once while classifying. */
+  readonly translators: ReadonlyMap<LoadedDocument, Translator>;
 }
 
 export function classifyDocuments(docs: readonly LoadedDocument[], report: Sink): Classified {
-  const out = { declarations: [] as LoadedDocument[], meshes: [] as LoadedDocument[], namespaces: [] as LoadedDocument[], others: [] as LoadedDocument[], configs: [] as LoadedDocument[] };
+  const out = { declarations: [] as LoadedDocument[], meshes: [] as LoadedDocument[], namespaces: [] as LoadedDocument[], others: [] as LoadedDocument[], configs: [] as LoadedDocument[], translators: new Map<LoadedDocument, Translator>() };
   for (const doc of docs) {
     // meshext's own output (a rendered stream kept in the repository, or a previous generator
     // in a kustomize pipeline) is never read as a declaration: it would only collide with its source.
@@ -74,6 +76,7 @@ export function classifyDocuments(docs: readonly LoadedDocument[], report: Sink)
     if (!validate(doc, entry, report)) continue;
     const bucket = { extension: out.declarations, mesh: out.meshes, namespace: out.namespaces, config: out.configs }[entry.role];
     bucket.push(doc);
+    if (entry.translate) out.translators.set(doc, entry.translate);
   }
   return out;
 }
@@ -82,8 +85,7 @@ export function translateDeclarations(c: Classified, report: Sink): { mesh: Mesh
   const mesh = buildMesh(c.meshes, c.namespaces, report);
   const extensions: Extension[] = [];
   for (const doc of c.declarations) {
-    const entry = lookup(doc, report) as Entry;
-    extensions.push(...entry.translate!(doc, { mesh, report }));
+    extensions.push(...c.translators.get(doc)!(doc, { mesh, report }));
   }
   return { mesh, extensions };
 }
