@@ -73,9 +73,9 @@ export async function render(req: RenderRequest): Promise<RenderResult> {
 
   let root: string | undefined;
   let docs: LoadedDocument[] = [];
-  if (req.stdin) docs = loadBytes(req.stdin, '<stdin>', report);
+  if (req.stdin) docs = await loadBytes(req.stdin, '<stdin>', report);
   else if (req.paths.length > 0 || !req.documents) {
-    const loaded = loadPaths(req.paths, req.cwd, report);
+    const loaded = await loadPaths(req.paths, req.cwd, report);
     root = loaded.root;
     docs = [...loaded.documents];
   }
@@ -94,7 +94,7 @@ export async function render(req: RenderRequest): Promise<RenderResult> {
 
   const lockFile = req.lockPath ?? (root !== undefined ? join(root, LOCK_FILE) : undefined);
   let lock: Lock | undefined;
-  if (lockFile) lock = readLock(lockFile, req.lockPath ?? LOCK_FILE, report);
+  if (lockFile) lock = await readLock(lockFile, req.lockPath ?? LOCK_FILE, report);
   if (hasErrors(diagnostics)) return fail(1, { mesh, root, classified, lockFile });
   if (req.locked && req.mode === 'render' && lock === undefined) {
     report({ code: 'LOCK_MISSING', severity: 'error', message: `--locked needs a lock, and ${lockFile ?? 'none'} does not exist; run meshext lock` });

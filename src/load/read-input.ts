@@ -15,7 +15,7 @@ export interface LoadResult {
   readonly fileCount: number;
 }
 
-export function loadPaths(paths: readonly string[], cwd: string, onError: (d: Diagnostic) => void): LoadResult {
+export async function loadPaths(paths: readonly string[], cwd: string, onError: (d: Diagnostic) => void): Promise<LoadResult> {
   const { root, files, missing } = findInputFiles(paths, cwd);
   for (const m of missing) onError({ code: 'FILE_READ', severity: 'error', message: `no such file or directory: ${m}` });
   const documents: LoadedDocument[] = [];
@@ -33,12 +33,12 @@ export function loadPaths(paths: readonly string[], cwd: string, onError: (d: Di
       onError({ code: 'FILE_READ', severity: 'error', message: `cannot read: ${(e as NodeJS.ErrnoException).code ?? 'error'}`, file });
       continue;
     }
-    for (const d of loadBytes(bytes, file, onError)) documents.push(d); // not push(...): a file may hold 10^6 documents
+    for (const d of await loadBytes(bytes, file, onError)) documents.push(d); // not push(...): a file may hold 10^6 documents
   }
   return { root, documents, fileCount: files.length };
 }
 
-export function loadBytes(bytes: Buffer, file: string, onError: (d: Diagnostic) => void): LoadedDocument[] {
+export async function loadBytes(bytes: Buffer, file: string, onError: (d: Diagnostic) => void): Promise<LoadedDocument[]> {
   if (bytes.length > MAX_FILE_BYTES) {
     onError({ code: 'FILE_TOO_LARGE', severity: 'error', message: `input is ${bytes.length} bytes, more than the ${MAX_FILE_BYTES} allowed`, file, line: 1, col: 1 });
     return [];

@@ -14,7 +14,7 @@ export type Lock = ReadonlyMap<string, ResolvedImage> & { readonly where?: (key:
 
 export const LOCK_FILE = 'meshext.lock';
 
-export function readLock(path: string, file: string, report: (d: Diagnostic) => void): Lock | undefined {
+export async function readLock(path: string, file: string, report: (d: Diagnostic) => void): Promise<Lock | undefined> {
   let bytes: Buffer;
   try {
     bytes = readFileSync(path);
@@ -26,8 +26,8 @@ export function readLock(path: string, file: string, report: (d: Diagnostic) => 
   return parseLock(bytes, file, report);
 }
 
-export function parseLock(bytes: Buffer, file: string, report: (d: Diagnostic) => void): Lock {
-  const docs = loadBytes(bytes, file, report);
+export async function parseLock(bytes: Buffer, file: string, report: (d: Diagnostic) => void): Promise<Lock> {
+  const docs = await loadBytes(bytes, file, report);
   const lock = new Map<string, ResolvedImage>();
   if (docs.length !== 1) {
     if (docs.length > 1) {

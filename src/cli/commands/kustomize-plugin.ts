@@ -23,7 +23,7 @@ export const run: Command = async (args, io) => {
     io.stderr(`meshext: cannot read the plugin config ${configFile}: ${(e as NodeJS.ErrnoException).code}\n`);
     return EXIT.usage;
   }
-  const docs = loadBytes(bytes, 'ExtensionGenerator config', (d) => diagnostics.push(d));
+  const docs = await loadBytes(bytes, 'ExtensionGenerator config', (d) => diagnostics.push(d));
   const options = docs.length === 1 ? generatorOptions(docs[0]!.value, io.env.KUSTOMIZE_PLUGIN_CONFIG_ROOT ?? io.cwd, 'ExtensionGenerator config', (d) => diagnostics.push(d)) : undefined;
   if (!options) {
     if (docs.length !== 1) diagnostics.push({ code: 'SCHEMA', severity: 'error', message: 'the plugin config must be one ExtensionGenerator document', file: configFile });

@@ -1,0 +1,241 @@
+// The fast YAML parser (src/load/fast-yaml.ts) against the `yaml` library it stands in for: for
+// every text it accepts, the library must accept it too and give the same documents (index, value,
+// key order) and the same [line, col] for every path in them. It may decline anything; the tests
+// also pin what it must accept, so a parser that declines everything fails here.
+// Seeded: FC_SEED=<n> reproduces a property run, FC_RUNS=<n> changes its size.
+
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
+import fc from 'fast-check';
+import { commonYamlLocator, parseCommonYaml } from '../src/load/fast-yaml.ts';
+import { parseWithLibrary } from '../src/load/parse-yaml-library.ts';
+
+const SEED = Number(process.env.FC_SEED ?? 20261123);
+const RUNS = Number(process.env.FC_RUNS ?? 400);
+
+type Path = (string | number)[];
+
+function pathsOf(v: unknown, p: Path = [], out: Path[] = []): Path[] {
+  out.push(p);
+  if (Array.isArray(v)) v.forEach((x, i) => pathsOf(x, [...p, i], out));
+  else if (v !== null && typeof v === 'object') for (const k of Object.keys(v)) pathsOf((v as Record<string, unknown>)[k], [...p, k], out);
+  // A path that leaves the document is located at its nearest ancestor: try one below every leaf.
+  if (p.length > 0 && (v === null || typeof v !== 'object')) out.push([...p, 'missing']);
+  return out;
+}
+
+/** Undefined when the fast parser declines; otherwise the first difference from the library, or '' if none. */
+function compare(text: string): string | undefined {
+  const fast = parseCommonYaml(text);
+  if (fast === undefined) return undefined;
+  const errors: string[] = [];
+  const lib = parseWithLibrary(text, 'f.yaml', (d) => errors.push(`${d.line}:${d.col} ${d.message}`));
+  if (errors.length > 0) return `the library refuses what the fast parser accepted: ${errors[0]}`;
+  const a = JSON.stringify(fast.map((d) => [d.index, d.value]));
+  const b = JSON.stringify(lib.map((d) => [d.index, d.value]));
+  if (a !== b) return `values differ:\n  fast ${a.slice(0, 400)}\n  yaml ${b.slice(0, 400)}`;
+  // JSON shows key order; deep strict equality tells -0 from 0 and an own `toString` from the inherited one.
+  if (!isDeepStrictEqual(fast.map((d) => d.value), lib.map((d) => d.value))) return 'values differ beyond JSON (-0? an own property?)';
+  const locate = commonYamlLocator(text, fast);
+  for (const doc of lib) {
+    for (const p of pathsOf(doc.value)) {
+      const want = doc.locate(p);
+      const got = locate(doc.index, p);
+      if (want[0] !== got[0] || want[1] !== got[1]) return `document ${doc.index} ${JSON.stringify(p)}: yaml at ${want}, fast at ${got}`;
+    }
+  }
+  return '';
+}
+
+/** For a property: false when declined, true when accepted and read as the library reads it; throws otherwise. */
+function agrees(text: string): boolean {
+  const diff = compare(text);
+  if (diff === undefined) return false;
+  if (diff !== '') throw new Error(`${diff}\ntext:\n${text}`);
+  return true;
+}
+
+function yamlFilesUnder(dir: string, out: string[] = []): string[] {
+  for (const name of readdirSync(dir).sort()) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) yamlFilesUnder(p, out);
+    else if (/\.(ya?ml|json|lock)$/.test(name)) out.push(p);
+  }
+  return out;
+}
+
+test('every YAML file in test/ and examples/ the fast parser accepts reads the same with the library, values and positions', () => {
+  const files = [...yamlFilesUnder('test'), ...yamlFilesUnder('examples')];
+  let accepted = 0;
+  for (const f of files) {
+    const diff = compare(readFileSync(f, 'utf8'));
+    if (diff === undefined) continue;
+    accepted++;
+    assert.is(diff, '', f);
+  }
+  // The corpus is mostly valid declarations: the fast path must take nearly all of them.
+  assert.ok(accepted > files.length * 0.85, `accepted ${accepted} of ${files.length}`);
+});
+
+// Texts the fast parser must take (what declaration repositories are written in), each checked against the library.
+const ACCEPTED = [
+  'a: 1\nb: -1\nc: +1\nd: 0o17\ne: 0x1F\nf: 1.5\ng: .5\nh: 1.\ni: 1e3\nj: -1.5E-3\nk: 12345678901234567890\nl: -0\nm: 0777\n',
+  'a: ~\nb: null\nc: Null\nd: NULL\ne: nUll\nf: true\ng: True\nh: TRUE\ni: tRue\nj: yes\nk: on\nl: 2024-01-01\nm: 1:30\n',
+  'a: "x\\ty\\u00e9\\x41\\"\\\\ \\/ \\e\\N\\_\\L\\P"\nb: \'it\'\'s\'\nc: ""\nd: \'\'\ne: "a # b"\nf: b # c\ng: b#c\nh: http://x:80/y\n',
+  'a: [a, b, c]\nb: []\nc: {}\nd: [ ]\ne: {b: 1, c: [1, 2]}\nf: [a, ]\ng: {b: 1, }\nh: {b: }\ni: {"b":1}\nj: [-1, -a, http://x:1]\nk: {b: c:d}\n',
+  'a: |\n  x\n  y\nb: |-\n  x\n\n  y\nc: >\n  x\n  y\n\n  z\nd: >-\n  x\ne: |\n\n  # kept\n   more\nf: >\n\n  x\n',
+  'list:\n- 1\n- b: 2\n  c: 3\n-\n  d: 4\n- - 5\n  - 6\nnext:\n  - x\n  -\n  - y: [1]\n',
+  '# c\n---\na: 1\n---\n---\nb: 2\n--- # c\nc: 3\n',
+  '  a: 1\n  b:\n    c: 2\n',
+  '{"apiVersion": "v1",\n "kind": "Namespace",\n "metadata": {"name": "x",\n   "labels": {"a": "b"}}}\n',
+  'toString: 1\nconstructor: {a: 1}\nhasOwnProperty: x\n',
+  'a: é\né: 😀\nb: x\u00a0y\n',
+  'a: |\n  x',
+];
+
+test('accepts the common subset, and reads it as the library does', () => {
+  for (const text of ACCEPTED) {
+    const diff = compare(text);
+    assert.ok(diff !== undefined, `declined: ${JSON.stringify(text)}`);
+    assert.is(diff, '', JSON.stringify(text));
+  }
+});
+
+// Texts the library reads differently from a naive reading, or refuses: the fast parser must decline them.
+const DECLINED = [
+  'a: b\n  c', // a plain scalar over two lines
+  'a: "x\n  y"',
+  'a: 1\nb: 2\na: 3', // duplicate key: the library reports it
+  'a: &x 1\nb: *x',
+  'a: !!str 1',
+  '? a\n: 1',
+  '1: a', // a key that is not a string
+  'null: a',
+  '__proto__: 1',
+  '<<: {a: 1}',
+  'a: .inf',
+  'a: .nan',
+  '%YAML 1.1\n---\na: 1',
+  'a: 1\n...\n',
+  '- a', // not a map: the library says so
+  'a',
+  'a:\tb',
+  'a: 1\r\n',
+  '\ufeffa: 1',
+  'a: |+\n  x\n\n',
+  'a: |2\n   x\n',
+  'a: >\n  x\n   y\n', // a more-indented line in a folded scalar
+  'a: [1,\n2]', // a flow continuation at the parent's indentation
+  'a: b: c',
+  'a: - b',
+  'a: {b}',
+  'a: [a: b]',
+  'a: "\\uD800"',
+];
+
+test('declines what it does not read exactly as the library does, errors included', () => {
+  for (const text of DECLINED) assert.is(parseCommonYaml(text), undefined, JSON.stringify(text));
+});
+
+// Random documents in every style the subset has, and random damage to them.
+const keyArb = fc.oneof(
+  fc.constantFrom('a', 'name', 'apiVersion', 'x-y', 'a.b/c', 'é', 'true', 'null', '1', 'key with space', 'with: colon', "it's", 'a#b', '-dash', '?q', '*s'),
+  fc.string({ unit: fc.constantFrom('a', 'b', ' ', ':', '#', '-', '"', "'", '\\', ',', '[', '{', '.', '0', 'é'), maxLength: 6 }),
+);
+const scalarArb = fc.oneof(
+  fc.constantFrom('', ' ', 'x', 'true', 'False', 'null', '~', '0', '-0', '0o7', '0x1f', '1.5', '.5', '1e3', '.inf', 'a: b', 'a #b', 'a#b', '- x', '[x]', '{x}', "'", '"', 'é', '😀', 'multi\nline', 'tab\there', '\\'),
+  fc.string({ unit: fc.constantFrom('a', ' ', ':', '#', '-', '"', "'", '\\', ',', '[', ']', '{', '}', '|', '>', '\n', '0', '.', '@'), maxLength: 8 }),
+  fc.integer(),
+  fc.double({ noNaN: true, noDefaultInfinity: true }),
+  fc.boolean(),
+  fc.constant(null),
+);
+const valueArb: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
+  value: fc.oneof({ depthSize: 'small', withCrossShrink: true }, scalarArb, tie('list'), tie('map')),
+  list: fc.array(tie('value'), { maxLength: 4 }),
+  map: fc.dictionary(keyArb, tie('value'), { maxKeys: 4 }),
+})).value;
+const rootArb = fc.dictionary(keyArb, valueArb, { minKeys: 1, maxKeys: 5 });
+const styleArb = fc.record({ flow: fc.integer({ min: 0, max: 3 }), quote: fc.integer({ min: 0, max: 2 }), block: fc.integer({ min: 0, max: 2 }), indent: fc.integer({ min: 1, max: 4 }), compact: fc.boolean() });
+type Style = { flow: number; quote: number; block: number; indent: number; compact: boolean };
+
+/** A scalar written plainly when it is safe to try, single- or double-quoted otherwise (the parser decides). */
+function scalar(v: unknown, s: Style): string {
+  if (typeof v !== 'string') return String(v);
+  if (s.quote === 0 && v !== '' && !/[\n\\"']/.test(v)) return v; // plain, possibly ambiguous: the point
+  if (s.quote === 1 && !v.includes('\n')) return `'${v.replace(/'/g, "''")}'`;
+  return JSON.stringify(v);
+}
+
+function flow(v: unknown, s: Style): string {
+  if (Array.isArray(v)) return `[${v.map((x) => flow(x, s)).join(', ')}]`;
+  if (v !== null && typeof v === 'object') return `{${Object.entries(v).map(([k, x]) => `${scalar(k, s)}: ${flow(x, s)}`).join(', ')}}`;
+  return scalar(v, s);
+}
+
+function block(v: unknown, s: Style, indent: number): string {
+  const pad = ' '.repeat(indent);
+  const nested = (x: unknown, at: number): string => {
+    if (Array.isArray(x) ? x.length === 0 : x !== null && typeof x === 'object' ? Object.keys(x).length === 0 : true) {
+      if (typeof x === 'string' && x.includes('\n') && s.block > 0 && !x.startsWith(' ') && !/\n /.test(x) && !/\s\n|\s$/.test(x)) return ` ${s.block === 1 ? '|' : '|-'}\n${x.replace(/\n$/, '').split('\n').map((l) => (l ? ' '.repeat(at + s.indent) + l : '')).join('\n')}\n`;
+      return ` ${flow(x, s)}\n`;
+    }
+    if (s.flow === 3) return ` ${flow(x, s)}\n`;
+    return `\n${block(x, s, at + s.indent)}`;
+  };
+  if (Array.isArray(v)) return v.map((x) => `${pad}-${nested(x, indent)}`).join('');
+  return Object.entries(v as Record<string, unknown>)
+    .map(([k, x]) => `${pad}${scalar(k, s)}:${nested(x, indent)}`)
+    .join('');
+}
+
+test('random documents in random styles: accepted ones read as the library reads them', () => {
+  let accepted = 0;
+  fc.assert(
+    fc.property(fc.array(rootArb, { minLength: 1, maxLength: 3 }), styleArb, (docs, s) => {
+      const text = docs.map((d) => (s.flow === 0 ? `${flow(d, s)}\n` : block(d, s, 0))).join('---\n');
+      if (agrees(text)) accepted++;
+      return true;
+    }),
+    { seed: SEED, numRuns: RUNS * 5 },
+  );
+  assert.ok(accepted > RUNS, `only ${accepted} of ${RUNS * 5} accepted`);
+});
+
+const DAMAGE = [' ', '  ', '\n', ':', ': ', '-', '- ', '#', ' #', '"', "'", '[', ']', '{', '}', ',', '|', '>', '&a', '*a', '!', '?', '---\n', '...\n', '\\', '\t', 'x'];
+
+test('random damage to valid files: whatever the fast parser still accepts reads as the library reads it', () => {
+  const seeds = [...yamlFilesUnder('examples'), ...yamlFilesUnder('test/cases')].map((f) => readFileSync(f, 'utf8')).filter((t) => parseCommonYaml(t) !== undefined);
+  assert.ok(seeds.length > 20);
+  let accepted = 0;
+  fc.assert(
+    fc.property(
+      fc.nat(seeds.length - 1),
+      fc.array(fc.tuple(fc.double({ min: 0, max: 1, noNaN: true }), fc.nat(3), fc.constantFrom(...DAMAGE)), { minLength: 1, maxLength: 3 }),
+      (which, edits) => {
+        let text = seeds[which]!;
+        for (const [where, how, what] of edits) {
+          const at = Math.floor(where * text.length);
+          if (how === 0) text = text.slice(0, at) + text.slice(at + 1); // delete a character
+          else if (how === 1) text = text.slice(0, at) + what + text.slice(at); // insert
+          else if (how === 2) text = text.slice(0, at) + what + text.slice(at + what.length); // overwrite
+          else {
+            const lines = text.split('\n'); // re-indent a line
+            const i = Math.min(Math.floor(where * lines.length), lines.length - 1);
+            lines[i] = what === ' ' ? ` ${lines[i]}` : lines[i]!.replace(/^ /, '');
+            text = lines.join('\n');
+          }
+        }
+        if (agrees(text)) accepted++;
+        return true;
+      },
+    ),
+    { seed: SEED, numRuns: RUNS * 5 },
+  );
+  assert.ok(accepted > RUNS / 2, `only ${accepted} damaged texts accepted: the property tested little`);
+});
+
+test.run();
