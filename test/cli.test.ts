@@ -3,11 +3,12 @@
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
+import { generateRepo } from '../scripts/bench/generate.mjs';
 
 const ROOT = join(import.meta.dirname, '..');
 const BIN = join(ROOT, 'dist', 'meshext.mjs');
@@ -69,6 +70,22 @@ test('a successful render prints exactly the golden stream; -o writes it to a fi
     assert.is(w.code, 0, w.stderr);
     assert.is(w.stdout, '');
     assert.is(readFileSync(out, 'utf8'), golden);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a reader that stops early (render | head) ends the render quietly, with exit 1', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'meshext-epipe-'));
+  try {
+    generateRepo(dir, { extensions: 20, namespaces: 50 }); // about a megabyte: more than a pipe holds
+    const child = spawn(process.execPath, [BIN, 'render', dir, '--offline'], { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH, HOME: process.env.HOME } });
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => void (stderr += c.toString()));
+    child.stdout.once('data', () => child.stdout.destroy());
+    const code = await new Promise<number | null>((done) => child.on('close', done));
+    assert.is(code, 1, stderr);
+    assert.is(stderr, '');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -4,7 +4,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parse } from 'yaml';
-import { toYaml, toYamlStream, isPlainSafe } from '../src/emit/to-yaml.ts';
+import { markShared, toYaml, toYamlStream, writeYamlBytes, writeYamlStream, isPlainSafe } from '../src/emit/to-yaml.ts';
 import type { Plain } from '../src/emit/to-yaml.ts';
 
 const TRICKY = ['', ' ', 'a ', ' a', 'yes', 'No', 'ON', 'off', 'y', 'n', 'Y', 'true', 'False', 'null', 'Null', '~', '0', '0777', '0x1f', '1e3', '1_000', '1:20', '.5', '-1', '+1', '.inf', '-.inf', '.NaN', '2001-12-14', 'a: b', 'a #b', 'a#b', '#x', '- x', '-x', '? x', '@x', '`x', '!x', '&x', '*x', '|x', '>x', '%x', "'x", '"x', '{x}', '[x]', 'x,y', 'line\nbreak', 'tab\there', 'trailing:', 'oci://reg.example/x@sha256:abc', 'app.kubernetes.io/managed-by', '@type', 'unicode é ✓', '\u2028', '<<', '=', 'a\\b', '😀'];
@@ -51,6 +51,45 @@ test('random JSON values round-trip', () => {
     assert.equal(parse(toYaml(doc), { version: '1.1' }), doc);
     assert.equal(parse(toYaml(doc)), doc);
   }
+});
+
+/** Documents that reuse shared objects at several depths, under other keys and after a dash, beside the same data unshared. */
+function sharingDocs(): { shared: Plain[]; plain: Plain[] } {
+  const spec: Plain = { selector: { matchLabels: { app: 'a' } }, list: [{ a: 1, b: ['x', 'yes'] }, []], empty: {}, 'a: b': '😀', wide: 'ü'.repeat(40) };
+  const list: Plain = ['x', { y: null }, [1, 2]];
+  const long = 'é'.repeat(5000);
+  const make = (s: (o: Plain) => Plain): Plain[] =>
+    ['ns-1', 'ns-2', 'yes'].flatMap((ns): Plain[] => [
+      { apiVersion: 'v1', kind: 'X', metadata: { name: 'n', namespace: ns, labels: s({ 'app.kubernetes.io/managed-by': 'meshext' }) }, spec: s(spec) },
+      { other: s(spec), nested: { spec: s(spec), items: [s(spec), s(list)], list: s(list) }, long },
+      [s(list), s(spec)],
+      ns,
+    ]);
+  return { shared: make((o) => markShared(o as object) as Plain), plain: make((o) => structuredClone(o)) };
+}
+
+test('shared objects print as their unshared copies would, at every depth and under every key', () => {
+  const { shared, plain } = sharingDocs();
+  const text = toYamlStream(plain);
+  assert.is(toYamlStream(shared), text);
+  assert.equal(parse(toYaml({ docs: shared })), { docs: plain });
+});
+
+test('the byte stream is the text stream in UTF-8, however small its chunks', () => {
+  const { shared } = sharingDocs();
+  const text = toYamlStream(shared);
+  for (const size of [1, 7, 16, 100, 333, 4096, 1 << 20]) {
+    const chunks: Buffer[] = [];
+    // Each chunk is a view of a buffer the next one reuses: copy it.
+    writeYamlBytes(shared, (b) => void chunks.push(Buffer.from(b)), size);
+    assert.ok(Buffer.concat(chunks).equals(Buffer.from(text)), `chunks of ${size}`);
+  }
+  const parts: string[] = [];
+  writeYamlStream(shared, (c) => void parts.push(c));
+  assert.is(parts.join(''), text);
+  const none: Buffer[] = [];
+  writeYamlBytes([], (b) => void none.push(Buffer.from(b)));
+  assert.is(Buffer.concat(none).length, 0);
 });
 
 test('non-finite numbers print as YAML floats', () => {

@@ -10,6 +10,11 @@ export interface Io {
   readonly stdinIsTTY: boolean;
   readonly stderrIsTTY: boolean;
   readonly stdout: (chunk: string) => void;
+  /**
+   * Writes bytes to stdout before it returns, so the caller may reuse them (a large stream goes
+   * out through one buffer). Absent where stdout is captured as text: commands then use `stdout`.
+   */
+  readonly stdoutBytes?: (bytes: Uint8Array) => void;
   readonly stderr: (chunk: string) => void;
   /** How this process was started, for writing wrappers that start it again. */
   readonly self: { readonly node: string; readonly script: string };

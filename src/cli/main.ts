@@ -2,6 +2,7 @@
 // The bin entry: the only place that reads `process`. It builds an Io, runs the CLI and sets
 // process.exitCode (never process.exit, so stdout drains: STYLE habit 10).
 
+import { writeSync } from 'node:fs';
 import { cli } from './cli.ts';
 import type { Io } from './io.ts';
 
@@ -15,6 +16,44 @@ async function readStdin(): Promise<Buffer> {
 // asynchronous by default; this is the long-standing way to turn that off).
 (process.stdout as unknown as { _handle?: { setBlocking?: (b: boolean) => unknown } })._handle?.setBlocking?.(true);
 
+/** stdout bytes go through process.stdout (copied) from now on; stdout's reader went away. */
+let stdoutAsync = false;
+let stdoutClosed = false;
+
+/**
+ * Bytes to fd 1 before returning, so the caller may reuse its buffer. Where the descriptor turns
+ * out not to block (EAGAIN), the rest goes through process.stdout as copies, and so does every
+ * later write, to keep the order. A reader that went away (EPIPE: `meshext render | head`) ends
+ * the output quietly, and the exit code says it was cut short.
+ */
+function stdoutBytes(bytes: Uint8Array): void {
+  if (stdoutClosed) return;
+  // Text still queued in process.stdout goes first.
+  if (stdoutAsync || process.stdout.writableLength > 0) {
+    stdoutAsync = true;
+    process.stdout.write(Buffer.from(bytes));
+    return;
+  }
+  let done = 0;
+  while (done < bytes.length) {
+    try {
+      done += writeSync(1, bytes, done, bytes.length - done);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EAGAIN') {
+        stdoutAsync = true;
+        process.stdout.write(Buffer.from(bytes.subarray(done)));
+        return;
+      }
+      if (code === 'EPIPE') {
+        stdoutClosed = true;
+        return;
+      }
+      throw e;
+    }
+  }
+}
+
 const io: Io = {
   argv: process.argv.slice(2),
   env: process.env,
@@ -23,13 +62,14 @@ const io: Io = {
   stdinIsTTY: process.stdin.isTTY === true,
   stderrIsTTY: process.stderr.isTTY === true,
   stdout: (s) => void process.stdout.write(s),
+  stdoutBytes,
   stderr: (s) => void process.stderr.write(s),
   self: { node: process.execPath, script: process.argv[1] ?? '' },
 };
 
 cli(io).then(
   (code) => {
-    process.exitCode = code;
+    process.exitCode = code === 0 && stdoutClosed ? 1 : code;
   },
   (e: unknown) => {
     process.stderr.write(`meshext: internal error, this is a bug: please report it with the input that caused it\n${(e as Error)?.stack ?? String(e)}\n`);

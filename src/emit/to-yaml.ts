@@ -2,11 +2,13 @@
 // byte the same on every machine. Written by hand because it is the hot path at 100,000
 // resources; test/to-yaml.test.ts checks it against the `yaml` library's parser.
 //
-// Speed (issue 5): pieces pushed onto one array and joined in chunks, with no per-line arrays
-// or slicing; each distinct key, and each distinct key-and-string line, is checked, quoted and
-// indented once per call; and an object the emitters mark as shared between resources (the
-// spec every namespace's copy of a declaration has) is written from the text of its first
-// rendering at that depth.
+// Speed (issue 5): the cost is in the number of pieces written, so each distinct key line, each
+// distinct key-and-string line and each `key:` that opens a collection is checked, quoted and
+// indented once per call and written as one piece; an object the emitters mark as shared between
+// resources (the spec every namespace's copy of a declaration has) is written, key line and all,
+// from the text of its first rendering at that depth. A stream of bytes (writeYamlBytes) writes
+// each piece straight into one reused buffer: no joined strings, and no buffer per chunk for the
+// garbage collector.
 
 export type Plain = null | boolean | number | string | readonly Plain[] | { readonly [k: string]: Plain };
 
@@ -14,9 +16,9 @@ type PlainMap = { readonly [k: string]: Plain };
 
 /** One document, ending in a newline. */
 export function toYaml(value: Plain): string {
-  const w = new Writer();
-  w.document(value);
-  return w.out.join('');
+  const pieces: string[] = [];
+  new Writer(pieces).document(value);
+  return pieces.join('');
 }
 
 /** A stream: documents separated by `---`. */
@@ -33,20 +35,37 @@ export function toYamlStream(values: readonly Plain[]): string {
  * holding the output once and holding it two or three times over (issue 5).
  */
 export function writeYamlStream(values: readonly Plain[], write: (chunk: string) => void): void {
-  const w = new Writer();
+  const pieces: string[] = [];
+  const w = new Writer(pieces);
   for (let i = 0; i < values.length; i++) {
-    if (i > 0) w.out.push('---\n');
+    if (i > 0) pieces.push('---\n');
     w.document(values[i]!);
-    if (w.out.length >= CHUNK_PIECES) {
-      write(w.out.join(''));
-      w.out.length = 0;
+    if (pieces.length >= CHUNK_PIECES) {
+      write(pieces.join(''));
+      pieces.length = 0;
     }
   }
-  write(w.out.join(''));
+  write(pieces.join(''));
 }
 
-/** Pieces per chunk: one array of millions of pieces costs more time and memory than joining as we go. */
+/** Pieces per string chunk: one array of millions of pieces costs more time and memory than joining as we go. */
 const CHUNK_PIECES = 1 << 12;
+
+/**
+ * The UTF-8 bytes of toYamlStream(values), handed to `write` in chunks of at most `chunkBytes`
+ * (but for a single piece longer than that), as they are produced. Each chunk is a view of a
+ * buffer the next chunk reuses: `write` must be done with it when it returns (a synchronous
+ * write, or a copy). At least one chunk is written, possibly empty.
+ */
+export function writeYamlBytes(values: readonly Plain[], write: (bytes: Uint8Array) => void, chunkBytes = 1 << 20): void {
+  const out = new ByteSink(write, chunkBytes);
+  const w = new Writer(out);
+  for (let i = 0; i < values.length; i++) {
+    if (i > 0) out.put('---\n');
+    w.document(values[i]!);
+  }
+  out.end();
+}
 
 /**
  * Marks an object as one that several resources share, so that a stream writes it once per
@@ -59,22 +78,86 @@ export function markShared<T extends object>(o: T): T {
 }
 const SHARED = new WeakSet<object>();
 
+/** Buffer's own UTF-8 writer: Buffer#write's argument handling costs as much again per piece. */
+type Utf8Writer = Buffer & { utf8Write?: (s: string, offset: number) => number };
+
+/** Pieces of text to bytes in one buffer, handed on whenever the next piece might not fit. */
+class ByteSink {
+  private readonly buf: Utf8Writer;
+  private pos = 0;
+  constructor(
+    private readonly write: (bytes: Uint8Array) => void,
+    size: number,
+  ) {
+    this.buf = Buffer.allocUnsafe(Math.max(size, 16));
+  }
+
+  put(s: string): void {
+    // A UTF-16 code unit is at most 3 bytes of UTF-8 (a surrogate pair, 2 units, is 4).
+    if (this.pos + s.length * 3 > this.buf.length) {
+      this.flush();
+      if (s.length * 3 > this.buf.length) {
+        this.write(Buffer.from(s, 'utf8'));
+        return;
+      }
+    }
+    const buf = this.buf;
+    this.pos += buf.utf8Write !== undefined ? buf.utf8Write(s, this.pos) : buf.write(s, this.pos);
+  }
+
+  end(): void {
+    this.write(this.buf.subarray(0, this.pos));
+    this.pos = 0;
+  }
+
+  private flush(): void {
+    if (this.pos === 0) return;
+    this.write(this.buf.subarray(0, this.pos));
+    this.pos = 0;
+  }
+}
+
+/** A shared collection's text at one depth: what follows `key:`, and the whole entry for the key it was first written under. */
+interface SharedText {
+  readonly depth: number;
+  readonly key: string | undefined;
+  readonly text: string;
+  readonly entry: string;
+}
+
 /** One call's output and caches; nothing outlives the call, so a changed object is never served from an old text. */
 class Writer {
-  readonly out: string[] = [];
+  /** Where pieces go: an array while collecting text (a string result, or a shared object's first rendering), else bytes. */
+  private pieces: string[] | undefined;
+  private readonly bytes: ByteSink | undefined;
   /** Per depth: key → the indented `key:` that starts its line. */
   private readonly keyLines: Map<string, string>[] = [];
-  /** Per depth: key → `key:` line, and for a string value, the whole `key: value` line. */
+  /** Per depth: key → the indented `key:\n` that opens a non-empty collection. */
+  private readonly openLines: Map<string, string>[] = [];
+  /** Per depth: key → for a string value, the whole `key: value` line. */
   private readonly scalarLines: Map<string, Map<string, string>>[] = [];
+  /** Per depth: string item → its whole `- item` line. */
+  private readonly itemLines: Map<string, string>[] = [];
   /** Key → `key:` as written after a dash. */
   private readonly keys = new Map<string, string>();
   /** String value → ` value\n` as written after a key or a dash. */
   private readonly values = new Map<string, string>();
   /** Shared object → its text under a key, and the depth that text is for. */
-  private readonly texts = new Map<object, { readonly depth: number; readonly text: string }>();
+  private readonly texts = new Map<object, SharedText>();
+
+  constructor(out: string[] | ByteSink) {
+    if (Array.isArray(out)) this.pieces = out;
+    else this.bytes = out;
+  }
+
+  private put(s: string): void {
+    const pieces = this.pieces;
+    if (pieces !== undefined) pieces.push(s);
+    else this.bytes!.put(s);
+  }
 
   document(value: Plain): void {
-    if (value === null || typeof value !== 'object') this.out.push(scalar(value), '\n');
+    if (value === null || typeof value !== 'object') this.put(scalar(value) + '\n');
     else if (Array.isArray(value)) this.seq(value as readonly Plain[], 0, undefined);
     else {
       const keys = Object.keys(value);
@@ -84,75 +167,85 @@ class Writer {
 
   /** The entries of a non-empty map at `depth`; the first line starts with `lead` when given (a dash line). */
   private map(m: PlainMap, keys: readonly string[], depth: number, lead: string | undefined): void {
-    const out = this.out;
     for (let i = 0; i < keys.length; i++) {
       const k = keys[i]!;
       const v = m[k]!;
       if (i === 0 && lead !== undefined) {
-        out.push(lead, this.key(k));
-        if (v !== null && typeof v === 'object') this.collection(v, depth);
-        else out.push(this.scalarText(v));
-      } else if (v !== null && typeof v === 'object') {
-        out.push(this.keyLine(depth, k));
-        this.collection(v, depth);
-      } else if (typeof v === 'string') out.push(this.scalarLine(depth, k, v));
-      else out.push(this.keyLine(depth, k), this.scalarText(v));
+        this.put(lead);
+        this.put(this.key(k));
+        if (v !== null && typeof v === 'object') this.collection(v, depth, undefined);
+        else this.put(this.scalarText(v));
+      } else if (v !== null && typeof v === 'object') this.collection(v, depth, k);
+      else if (typeof v === 'string') this.put(this.scalarLine(depth, k, v));
+      else this.put(this.keyLine(depth, k) + this.scalarText(v));
     }
   }
 
   /** The items of a non-empty sequence at `depth`; the first line starts with `lead` when given. */
   private seq(s: readonly Plain[], depth: number, lead: string | undefined): void {
-    const out = this.out;
     for (let i = 0; i < s.length; i++) {
       const item = s[i]!;
-      const line = i === 0 && lead !== undefined ? lead : indentOf(depth);
       if (item !== null && typeof item === 'object') {
+        const line = i === 0 && lead !== undefined ? lead : indentOf(depth);
         if (Array.isArray(item)) {
           if (item.length > 0) this.seq(item as readonly Plain[], depth + 1, line + '- ');
-          else out.push(line, '- []\n');
+          else this.put(line + '- []\n');
         } else {
           // First entry on the dash line, the rest aligned under it.
           const keys = Object.keys(item);
           if (keys.length > 0) this.map(item as PlainMap, keys, depth + 1, line + '- ');
-          else out.push(line, '- {}\n');
+          else this.put(line + '- {}\n');
         }
-      } else out.push(line, '-', this.scalarText(item));
+      } else if (i === 0 && lead !== undefined) this.put(lead + '-' + this.scalarText(item));
+      else if (typeof item === 'string') this.put(this.itemLine(depth, item));
+      else this.put(indentOf(depth) + '-' + this.scalarText(item));
     }
   }
 
-  /** A collection under a key at `depth`; a shared one from the text of its first rendering there. */
-  private collection(v: object, depth: number): void {
+  /**
+   * A collection under `key` at `depth` (with no key, the rest of a dash line after its key): the
+   * key line, then the collection; a shared one from the text of its first rendering there.
+   */
+  private collection(v: object, depth: number, key: string | undefined): void {
     if (!SHARED.has(v)) {
-      this.value(v as Plain, depth);
+      this.value(v as Plain, depth, key);
       return;
     }
     const done = this.texts.get(v);
     if (done !== undefined && done.depth === depth) {
-      this.out.push(done.text);
+      if (key === done.key) this.put(done.entry);
+      else {
+        if (key !== undefined) this.put(this.keyLine(depth, key));
+        this.put(done.text);
+      }
       return;
     }
-    const start = this.out.length;
-    this.value(v as Plain, depth);
-    if (done !== undefined) return; // met at another depth before: its text there stays
-    const text = this.out.splice(start).join('');
-    this.out.push(text);
-    this.texts.set(v, { depth, text });
+    if (key !== undefined) this.put(this.keyLine(depth, key));
+    const outer = this.pieces;
+    const pieces: string[] = [];
+    this.pieces = pieces;
+    this.value(v as Plain, depth, undefined);
+    this.pieces = outer;
+    const text = pieces.join('');
+    this.put(text);
+    // Met at another depth before: its text there stays.
+    if (done === undefined) this.texts.set(v, { depth, key, text, entry: key === undefined ? text : this.keyLine(depth, key) + text });
   }
 
-  /** What follows `key:` for a collection under a key at `depth`. */
-  private value(v: Plain, depth: number): void {
+  /** `key:` (when given) and what follows it for a collection at `depth`. */
+  private value(v: Plain, depth: number, key: string | undefined): void {
     if (Array.isArray(v)) {
       // Sequences under a key sit at the key's indentation, as kubectl writes them.
       if (v.length > 0) {
-        this.out.push('\n');
+        this.put(key === undefined ? '\n' : this.openLine(depth, key));
         this.seq(v as readonly Plain[], depth, undefined);
-      } else this.out.push(' []\n');
+      } else this.put(key === undefined ? ' []\n' : this.keyLine(depth, key) + ' []\n');
     } else {
       const keys = Object.keys(v as PlainMap);
       if (keys.length > 0) {
-        this.out.push('\n');
+        this.put(key === undefined ? '\n' : this.openLine(depth, key));
         this.map(v as PlainMap, keys, depth + 1, undefined);
-      } else this.out.push(' {}\n');
+      } else this.put(key === undefined ? ' {}\n' : this.keyLine(depth, key) + ' {}\n');
     }
   }
 
@@ -163,6 +256,13 @@ class Writer {
     return text;
   }
 
+  private openLine(depth: number, k: string): string {
+    const lines = this.openLines[depth] ?? (this.openLines[depth] = new Map());
+    let text = lines.get(k);
+    if (text === undefined) lines.set(k, (text = this.keyLine(depth, k) + '\n'));
+    return text;
+  }
+
   /** `key: value\n` at `depth`. */
   private scalarLine(depth: number, k: string, v: string): string {
     const byKey = this.scalarLines[depth] ?? (this.scalarLines[depth] = new Map());
@@ -170,6 +270,14 @@ class Writer {
     if (lines === undefined) byKey.set(k, (lines = new Map()));
     let text = lines.get(v);
     if (text === undefined) lines.set(v, (text = this.keyLine(depth, k) + this.scalarText(v)));
+    return text;
+  }
+
+  /** `- item\n` at `depth`. */
+  private itemLine(depth: number, v: string): string {
+    const lines = this.itemLines[depth] ?? (this.itemLines[depth] = new Map());
+    let text = lines.get(v);
+    if (text === undefined) lines.set(v, (text = indentOf(depth) + '-' + this.scalarText(v)));
     return text;
   }
 

@@ -10,7 +10,7 @@ import { printDiagnostics, usageError } from '../_report.ts';
 import { serialize, writeAtomic } from '../_output.ts';
 import type { Format } from '../_output.ts';
 import { render } from '../../render.ts';
-import { writeYamlStream } from '../../emit/to-yaml.ts';
+import { writeYamlBytes, writeYamlStream } from '../../emit/to-yaml.ts';
 
 const HELP = `Usage: meshext render [PATH...] [options]
 
@@ -42,7 +42,8 @@ export const run: Command = async (args, io) => {
   if (typeof p.values.diff === 'string') return printDiff(io, resolve(io.cwd, p.values.diff), result.resources);
   if (format === 'yaml' && typeof p.values.output !== 'string') {
     // Streamed in chunks as it is produced: a 100,000-resource render never holds its whole text.
-    writeYamlStream(result.resources, io.stdout);
+    if (io.stdoutBytes) writeYamlBytes(result.resources, io.stdoutBytes);
+    else writeYamlStream(result.resources, io.stdout);
     return EXIT.ok;
   }
   const text = serialize(result.resources, format as Format);
