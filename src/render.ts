@@ -19,7 +19,7 @@ import type { ImageUse, LiveResolverLike } from './resolve/resolve-images.ts';
 import { resolveImages } from './resolve/resolve-images.ts';
 import type { ResolvedImage } from './model/image.ts';
 import { finalizeTarget } from './emit/finalize.ts';
-import type { Resolved } from './emit/resource.ts';
+import type { Placement, Resolved } from './emit/resource.ts';
 import { emitResources } from './emit/emit-resources.ts';
 import type { Emitted } from './emit/emit-resources.ts';
 import { minorOf, SUPPORTED_MAX, SUPPORTED_MIN } from './emit/versions.ts';
@@ -113,25 +113,46 @@ export async function render(req: RenderRequest): Promise<RenderResult> {
       return fail(1, { mesh, root, classified, lockFile });
     }
   }
-  const resolved: Resolved[] = [];
+  const placements: Placement[] = [];
   // Targets sharing a fields object are one declaration with the same overrides applied: they
-  // finalize alike but for the namespace (and report alike), so each is finalized once (issue 5).
+  // finalize alike but for the namespace (and report alike), so each is finalized once and
+  // placed in every target's namespace (issue 5). Runs of such targets skip the lookup.
   const finalized = new Map<Target['fields'], Resolved | undefined>();
+  let fields: Target['fields'] | undefined;
+  let r: Resolved | undefined;
   for (const t of targets) {
-    let r = finalized.get(t.fields);
-    if (r === undefined && !finalized.has(t.fields)) {
-      r = finalizeTarget(t, res.images.get(t.fields.image)!, mesh, t.ext.origin.file.startsWith('<') ? undefined : t.ext.origin.file, report);
-      finalized.set(t.fields, r);
+    if (t.fields !== fields) {
+      fields = t.fields;
+      r = finalized.get(fields);
+      if (r === undefined && !finalized.has(fields)) {
+        r = finalizeTarget(t, res.images.get(fields.image)!, mesh, t.ext.origin.file.startsWith('<') ? undefined : t.ext.origin.file, report);
+        finalized.set(fields, r);
+      }
     }
-    if (r) resolved.push(r.namespace === t.namespace ? r : { ...r, namespace: t.namespace });
+    if (r) placements.push({ resolved: r, namespace: t.namespace });
   }
-  const resources = emitResources(resolved, report);
+  const resources = emitResources(placements, report);
   if (hasErrors(diagnostics)) return fail(1, { mesh, root, classified, lockFile, targets });
   if (resources.length === 0 && !req.allowEmpty) {
     report({ code: 'NOTHING_TO_RENDER', severity: 'error', message: 'nothing to render: the declarations produce no resource (pass --allow-empty to print an empty stream on purpose)' });
     return fail(1, { mesh, root, classified, lockFile, targets });
   }
-  return { resources, resolved, targets, diagnostics: sortDiagnostics(diagnostics), exitCode: 0, mesh, root, lockFile, images: res.resolved, classified };
+  let resolved: Resolved[] | undefined;
+  return {
+    resources,
+    // Each placement as a Resolved of its own, made only for a caller that reads them (validate, explain).
+    get resolved() {
+      return (resolved ??= placements.map((p) => (p.resolved.namespace === p.namespace ? p.resolved : { ...p.resolved, namespace: p.namespace })));
+    },
+    targets,
+    diagnostics: sortDiagnostics(diagnostics),
+    exitCode: 0,
+    mesh,
+    root,
+    lockFile,
+    images: res.resolved,
+    classified,
+  };
 }
 
 function checkMesh(mesh: Mesh, c: Classified, report: Sink): void {
@@ -147,7 +168,11 @@ function checkMesh(mesh: Mesh, c: Classified, report: Sink): void {
 function imageUses(targets: readonly Target[]): ImageUse[] {
   const uses: ImageUse[] = [];
   const seen = new Map<Target['ext'], Set<string>>();
+  let fields: Target['fields'] | undefined;
   for (const t of targets) {
+    // A run of targets sharing fields (one declaration's copies) names one image at one place.
+    if (t.fields === fields) continue;
+    fields = t.fields;
     let images = seen.get(t.ext);
     if (!images) seen.set(t.ext, (images = new Set()));
     if (images.has(t.fields.image)) continue;

@@ -6,8 +6,9 @@ import { cmp } from '../model/diagnostic.ts';
 import { at } from '../model/where.ts';
 import type { Plain } from './to-yaml.ts';
 import { markShared } from './to-yaml.ts';
-import type { Resolved } from './resource.ts';
-import { emitEnvoyFilter } from './envoy-filter.ts';
+import type { Placement, Resolved } from './resource.ts';
+import { emitEnvoyFilter, envoyFilterParts } from './envoy-filter.ts';
+import type { EnvoyFilterParts } from './envoy-filter.ts';
 import { emitTrafficExtension } from './traffic-extension.ts';
 import { emitWasmPlugin } from './wasm-plugin.ts';
 import { createMetadataCache, metadataOf } from './metadata.ts';
@@ -17,39 +18,52 @@ const EMITTERS = { WasmPlugin: emitWasmPlugin, TrafficExtension: emitTrafficExte
 
 export type Emitted = { readonly [k: string]: Plain };
 
-export function emitResources(resolved: readonly Resolved[], report: Sink): Emitted[] {
-  const sorted = sortResolved(resolved);
-  const shared: Shared = { specs: new Map(), metadata: createMetadataCache() };
+export function emitResources(placements: readonly Placement[], report: Sink): Emitted[] {
+  const sorted = sortPlacements(placements);
+  const shared: Shared = { specs: new Map(), kin: new Map(), parts: new Map(), metadata: createMetadataCache() };
   const out: Emitted[] = [];
   for (let i = 0; i < sorted.length; i++) {
-    const r = sorted[i]!;
+    const p = sorted[i]!;
+    const r = p.resolved;
     const prev = sorted[i - 1];
-    if (prev && prev.namespace === r.namespace && prev.output === r.output && prev.name === r.name) {
-      if (prev.origin === r.origin) continue; // one declaration expanded twice into one namespace: same object
-      const p = prev.origin;
-      report(at(r.origin, ['metadata', 'name'], 'DUPLICATE_OUTPUT', `${r.output} ${r.namespace}/${r.name} is produced twice: by ${p.kind} ${p.name} (${p.file}:${p.line}) and by ${r.origin.kind} ${r.origin.name} (${r.origin.file}:${r.origin.line})`));
+    if (prev && prev.namespace === p.namespace && prev.resolved.output === r.output && prev.resolved.name === r.name) {
+      const o = prev.resolved.origin;
+      if (o === r.origin) continue; // one declaration expanded twice into one namespace: same object
+      report(at(r.origin, ['metadata', 'name'], 'DUPLICATE_OUTPUT', `${r.output} ${p.namespace}/${r.name} is produced twice: by ${o.kind} ${o.name} (${o.file}:${o.line}) and by ${r.origin.kind} ${r.origin.name} (${r.origin.file}:${r.origin.line})`));
       continue;
     }
-    out.push(emitShared(r, shared));
+    out.push(emitShared(p, shared));
   }
   return out;
 }
 
 /**
  * By namespace, kind, name, then source position; the same order as one stable sort over all
- * five keys, but sorting each namespace's few resources apart (issue 5: 100,000 resources).
+ * five keys, but each Resolved is ranked once and each namespace's few placements are sorted
+ * apart by rank (issue 5: 100,000 resources).
  */
-function sortResolved(resolved: readonly Resolved[]): Resolved[] {
-  const byNamespace = new Map<string, Resolved[]>();
-  for (const r of resolved) {
-    const bucket = byNamespace.get(r.namespace);
-    if (bucket) bucket.push(r);
-    else byNamespace.set(r.namespace, [r]);
+function sortPlacements(placements: readonly Placement[]): Placement[] {
+  const ranks = new Map<Resolved, number>();
+  for (const p of placements) ranks.set(p.resolved, 0);
+  const byKey = (a: Resolved, b: Resolved) => cmp(a.output, b.output) || cmp(a.name, b.name) || cmp(a.origin.file, b.origin.file) || a.origin.line - b.origin.line;
+  const order = [...ranks.keys()].sort(byKey);
+  // Resolved that compare equal share a rank, so the stable sort below keeps their input order.
+  for (let n = 1; n < order.length; n++) ranks.set(order[n]!, byKey(order[n - 1]!, order[n]!) === 0 ? ranks.get(order[n - 1]!)! : n);
+
+  const byNamespace = new Map<string, Placement[]>();
+  for (const p of placements) {
+    const bucket = byNamespace.get(p.namespace);
+    if (bucket) bucket.push(p);
+    else byNamespace.set(p.namespace, [p]);
   }
-  const sorted: Resolved[] = [];
+  const sorted: Placement[] = [];
   for (const ns of [...byNamespace.keys()].sort(cmp)) {
-    const bucket = byNamespace.get(ns)!.sort((a, b) => cmp(a.output, b.output) || cmp(a.name, b.name) || cmp(a.origin.file, b.origin.file) || a.origin.line - b.origin.line);
-    for (const r of bucket) sorted.push(r);
+    const bucket = byNamespace.get(ns)!;
+    if (bucket.length > 1) {
+      const rank = bucket.map((p) => ranks.get(p.resolved)!);
+      const at = bucket.map((_, i) => i).sort((a, b) => rank[a]! - rank[b]!);
+      for (const i of at) sorted.push(bucket[i]!);
+    } else sorted.push(bucket[0]!);
   }
   return sorted;
 }
@@ -57,6 +71,10 @@ function sortResolved(resolved: readonly Resolved[]): Resolved[] {
 interface Shared {
   /** The spec fields' values, one map level per field (compared as Map keys: strings by value, objects by identity) → the first resource emitted with them. */
   readonly specs: Map<unknown, unknown>;
+  /** Resolved → the resource of its first placement. */
+  readonly kin: Map<Resolved, Emitted>;
+  /** Resolved → the namespace-free parts of its EnvoyFilters. */
+  readonly parts: Map<Resolved, EnvoyFilterParts>;
   readonly metadata: MetadataCache;
 }
 
@@ -64,8 +82,8 @@ interface Shared {
  * Every Resolved field but those only metadata reads. A WasmPlugin's or TrafficExtension's spec
  * is built from these alone, so the copies of one declaration in every namespace share one spec
  * object (and the serializer writes it once). The Record makes the compiler insist that a field
- * added to Resolved is either listed here or read by metadata only. EnvoyFilter is not shared:
- * its spec names the namespace.
+ * added to Resolved is either listed here or read by metadata only. An EnvoyFilter's spec names
+ * the namespace: its placements share the parts that do not (envoyFilterParts).
  */
 const SPEC_FIELDS_OF: Record<Exclude<keyof Resolved, 'name' | 'namespace' | 'origin' | 'source' | 'imageRef'>, true> = {
   output: true,
@@ -86,8 +104,26 @@ const SPEC_FIELDS_OF: Record<Exclude<keyof Resolved, 'name' | 'namespace' | 'ori
 };
 const SPEC_FIELDS = Object.keys(SPEC_FIELDS_OF) as (keyof typeof SPEC_FIELDS_OF)[];
 
-function emitShared(r: Resolved, shared: Shared): Emitted {
-  if (r.output === 'EnvoyFilter') return emitEnvoyFilter(r, shared.metadata);
+function emitShared(p: Placement, shared: Shared): Emitted {
+  const r = p.resolved;
+  if (r.output === 'EnvoyFilter') {
+    let parts = shared.parts.get(r);
+    if (parts === undefined) shared.parts.set(r, (parts = envoyFilterParts(r)));
+    return emitEnvoyFilter(r, p.namespace, shared.metadata, parts);
+  }
+  // Placements of one Resolved differ in namespace alone: name, labels, annotations and spec are the first one's.
+  const kin = shared.kin.get(r);
+  if (kin !== undefined) {
+    const m = kin.metadata as { readonly labels: Plain; readonly annotations: Plain };
+    return { apiVersion: kin.apiVersion!, kind: kin.kind!, metadata: { name: r.name, namespace: p.namespace, labels: m.labels, annotations: m.annotations }, spec: kin.spec! };
+  }
+  const doc = emitBySpec(r, p.namespace, shared);
+  shared.kin.set(r, doc);
+  return doc;
+}
+
+/** A resource whose spec is that of any earlier one with the same spec fields. */
+function emitBySpec(r: Resolved, namespace: string, shared: Shared): Emitted {
   let level = shared.specs;
   for (let i = 0; i < SPEC_FIELDS.length - 1; i++) {
     const v = r[SPEC_FIELDS[i]!];
@@ -97,8 +133,8 @@ function emitShared(r: Resolved, shared: Shared): Emitted {
   }
   const last = r[SPEC_FIELDS[SPEC_FIELDS.length - 1]!];
   const first = level.get(last) as Emitted | undefined;
-  if (first) return { apiVersion: first.apiVersion!, kind: first.kind!, metadata: metadataOf(r, shared.metadata), spec: first.spec! };
-  const doc = EMITTERS[r.output](r, shared.metadata);
+  if (first) return { apiVersion: first.apiVersion!, kind: first.kind!, metadata: metadataOf(r, namespace, shared.metadata), spec: first.spec! };
+  const doc = EMITTERS[r.output](r, namespace, shared.metadata);
   markShared(doc.spec as object);
   level.set(last, doc);
   return doc;

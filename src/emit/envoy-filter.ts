@@ -5,6 +5,7 @@
 
 import type { IstioPhase, TrafficMatch } from '../model/extension.ts';
 import type { Plain } from './to-yaml.ts';
+import { markShared } from './to-yaml.ts';
 import type { Resolved } from './resource.ts';
 import type { MetadataCache } from './metadata.ts';
 import { metadataOf, sortedRecord } from './metadata.ts';
@@ -23,27 +24,41 @@ export function envoyFilterPriority(phase: IstioPhase, priority: number): number
   return PHASE_BASE[phase] - priority;
 }
 
-export function emitEnvoyFilter(r: Resolved, metadata?: MetadataCache): { [k: string]: Plain } {
-  const filterName = `${r.namespace}.${r.name}`;
+export function emitEnvoyFilter(r: Resolved, namespace: string, metadata?: MetadataCache, parts: EnvoyFilterParts = envoyFilterParts(r)): { [k: string]: Plain } {
+  const filterName = `${namespace}.${r.name}`;
   const spec: { [k: string]: Plain } = {};
-  if (r.selector?.matchLabels) spec.workloadSelector = { labels: sortedRecord(r.selector.matchLabels) };
-  if (r.targetRefs) spec.targetRefs = r.targetRefs.map((t) => ({ ...(t.group !== undefined ? { group: t.group } : {}), kind: t.kind, name: t.name }));
-  spec.configPatches = [
-    { applyTo: 'EXTENSION_CONFIG', patch: { operation: 'ADD', value: { name: filterName, typed_config: wasmConfig(r, filterName) } } },
-    ...contexts(r.match).map((m) => ({
-      applyTo: 'HTTP_FILTER',
-      match: { ...(m.context ? { context: m.context } : {}), listener: listenerMatch(m) },
-      patch: {
-        operation: 'INSERT_BEFORE',
-        value: { name: filterName, config_discovery: { config_source: { ads: {}, initial_fetch_timeout: '0s' }, type_urls: [WASM_TYPE, RBAC_TYPE] } },
-      },
-    })),
-  ];
-  spec.priority = envoyFilterPriority(r.phase, r.priority);
-  return { apiVersion: 'networking.istio.io/v1alpha3', kind: 'EnvoyFilter', metadata: metadataOf(r, metadata), spec };
+  if (parts.workloadSelector) spec.workloadSelector = parts.workloadSelector;
+  if (parts.targetRefs) spec.targetRefs = parts.targetRefs;
+  const config: { [k: string]: Plain } = { name: filterName };
+  if (parts.rootId !== undefined) config.root_id = parts.rootId;
+  config.vm_config = parts.vm;
+  if (parts.configuration) config.configuration = parts.configuration;
+  config.failure_policy = parts.failurePolicy;
+  const patches: Plain[] = [{ applyTo: 'EXTENSION_CONFIG', patch: { operation: 'ADD', value: { name: filterName, typed_config: { '@type': WASM_TYPE, config } } } }];
+  for (const match of parts.matches) patches.push({ applyTo: 'HTTP_FILTER', match, patch: { operation: 'INSERT_BEFORE', value: { name: filterName, config_discovery: parts.discovery } } });
+  spec.configPatches = patches;
+  spec.priority = parts.priority;
+  return { apiVersion: 'networking.istio.io/v1alpha3', kind: 'EnvoyFilter', metadata: metadataOf(r, namespace, metadata), spec };
 }
 
-function wasmConfig(r: Resolved, filterName: string): Plain {
+/**
+ * What an EnvoyFilter holds that does not name its namespace, as objects marked shared: the
+ * copies of one declaration in every namespace take them from one call (issue 5).
+ */
+export interface EnvoyFilterParts {
+  readonly workloadSelector?: Plain;
+  readonly targetRefs?: Plain;
+  readonly rootId?: string;
+  readonly vm: Plain;
+  readonly configuration?: Plain;
+  readonly failurePolicy: string;
+  /** Each HTTP_FILTER patch's `match`. */
+  readonly matches: readonly Plain[];
+  readonly discovery: Plain;
+  readonly priority: number;
+}
+
+export function envoyFilterParts(r: Resolved): EnvoyFilterParts {
   const vm: { [k: string]: Plain } = {
     runtime: 'envoy.wasm.runtime.v8',
     // istio-agent fetches the module and rewrites this to a local file; the cluster is a placeholder, as istiod writes it.
@@ -58,12 +73,17 @@ function wasmConfig(r: Resolved, filterName: string): Plain {
     if (inline.length > 0) ev.key_values = Object.fromEntries(inline.map((e) => [e.name, e.value ?? '']));
     vm.environment_variables = ev;
   }
-  const config: { [k: string]: Plain } = { name: filterName };
-  if (r.pluginName) config.root_id = r.pluginName;
-  config.vm_config = vm;
-  if (r.config) config.configuration = { '@type': STRING_VALUE, value: 'raw' in r.config ? r.config.raw : JSON.stringify(r.config.json) };
-  config.failure_policy = r.failStrategy === 'FAIL_OPEN' ? 'FAIL_OPEN' : r.failStrategy === 'FAIL_RELOAD' ? 'FAIL_RELOAD' : 'FAIL_CLOSED';
-  return { '@type': WASM_TYPE, config };
+  return {
+    workloadSelector: r.selector?.matchLabels ? markShared({ labels: sortedRecord(r.selector.matchLabels) }) : undefined,
+    targetRefs: r.targetRefs ? markShared(r.targetRefs.map((t) => ({ ...(t.group !== undefined ? { group: t.group } : {}), kind: t.kind, name: t.name }))) : undefined,
+    rootId: r.pluginName ? r.pluginName : undefined,
+    vm: markShared(vm),
+    configuration: r.config ? markShared({ '@type': STRING_VALUE, value: 'raw' in r.config ? r.config.raw : JSON.stringify(r.config.json) }) : undefined,
+    failurePolicy: r.failStrategy === 'FAIL_OPEN' ? 'FAIL_OPEN' : r.failStrategy === 'FAIL_RELOAD' ? 'FAIL_RELOAD' : 'FAIL_CLOSED',
+    matches: contexts(r.match).map((m) => markShared({ ...(m.context ? { context: m.context } : {}), listener: listenerMatch(m) })),
+    discovery: markShared({ config_source: { ads: {}, initial_fetch_timeout: '0s' }, type_urls: [WASM_TYPE, RBAC_TYPE] }),
+    priority: envoyFilterPriority(r.phase, r.priority),
+  };
 }
 
 function digestHex(url: string): string {

@@ -19,15 +19,16 @@ export function createMetadataCache(): MetadataCache {
   return { labels: markShared({ ...MANAGED_BY }), annotations: new Map() };
 }
 
-export function metadataOf(r: Resolved, cache?: MetadataCache): { [k: string]: Plain } {
+/** The metadata of `r` placed in `namespace`. */
+export function metadataOf(r: Resolved, namespace: string, cache?: MetadataCache): { [k: string]: Plain } {
   if (cache) {
     let bySource = cache.annotations.get(r.source);
     if (!bySource) cache.annotations.set(r.source, (bySource = new Map()));
     let annotations = bySource.get(r.imageRef);
     if (!annotations) bySource.set(r.imageRef, (annotations = markShared(annotationsOf(r))));
-    return { name: r.name, namespace: r.namespace, labels: cache.labels, annotations };
+    return { name: r.name, namespace, labels: cache.labels, annotations };
   }
-  return { name: r.name, namespace: r.namespace, labels: { ...MANAGED_BY }, annotations: annotationsOf(r) };
+  return { name: r.name, namespace, labels: { ...MANAGED_BY }, annotations: annotationsOf(r) };
 }
 
 function annotationsOf(r: Resolved): Record<string, string> {

@@ -27,3 +27,13 @@ export interface Resolved {
   readonly match?: readonly TrafficMatch[];
   readonly type?: string;
 }
+
+/**
+ * A Resolved placed in a namespace, its own or another: render finalizes a declaration once per
+ * set of overrides and places it in every namespace it reaches (issue 5), so placements of one
+ * Resolved differ in namespace alone.
+ */
+export interface Placement {
+  readonly resolved: Resolved;
+  readonly namespace: string;
+}

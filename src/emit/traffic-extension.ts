@@ -7,7 +7,7 @@ import type { MetadataCache } from './metadata.ts';
 import { metadataOf } from './metadata.ts';
 import { matchOf, put, selectorOf, targetRefsOf, vmConfigOf, wasmFieldsOf } from './_spec-fields.ts';
 
-export function emitTrafficExtension(r: Resolved, metadata?: MetadataCache): { [k: string]: Plain } {
+export function emitTrafficExtension(r: Resolved, namespace: string, metadata?: MetadataCache): { [k: string]: Plain } {
   const spec: { [k: string]: Plain } = {};
   put(spec, 'selector', selectorOf(r));
   put(spec, 'targetRefs', targetRefsOf(r));
@@ -21,5 +21,5 @@ export function emitTrafficExtension(r: Resolved, metadata?: MetadataCache): { [
   put(wasm, 'vmConfig', vmConfigOf(r));
   put(wasm, 'type', r.type);
   spec.wasm = wasm;
-  return { apiVersion: 'extensions.istio.io/v1alpha1', kind: 'TrafficExtension', metadata: metadataOf(r, metadata), spec };
+  return { apiVersion: 'extensions.istio.io/v1alpha1', kind: 'TrafficExtension', metadata: metadataOf(r, namespace, metadata), spec };
 }

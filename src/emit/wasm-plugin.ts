@@ -6,7 +6,7 @@ import type { MetadataCache } from './metadata.ts';
 import { metadataOf } from './metadata.ts';
 import { matchOf, put, selectorOf, targetRefsOf, vmConfigOf, wasmFieldsOf } from './_spec-fields.ts';
 
-export function emitWasmPlugin(r: Resolved, metadata?: MetadataCache): { [k: string]: Plain } {
+export function emitWasmPlugin(r: Resolved, namespace: string, metadata?: MetadataCache): { [k: string]: Plain } {
   const spec: { [k: string]: Plain } = {};
   put(spec, 'selector', selectorOf(r));
   put(spec, 'targetRefs', targetRefsOf(r));
@@ -18,5 +18,5 @@ export function emitWasmPlugin(r: Resolved, metadata?: MetadataCache): { [k: str
   put(spec, 'vmConfig', vmConfigOf(r));
   put(spec, 'match', matchOf(r));
   put(spec, 'type', r.type);
-  return { apiVersion: 'extensions.istio.io/v1alpha1', kind: 'WasmPlugin', metadata: metadataOf(r, metadata), spec };
+  return { apiVersion: 'extensions.istio.io/v1alpha1', kind: 'WasmPlugin', metadata: metadataOf(r, namespace, metadata), spec };
 }
