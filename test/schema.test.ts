@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
-import { validators } from '../src/schema/_generated/validators.js';
+import { validatorFiles } from '../src/schema/_generated/validators.js';
 import { checkIstioRules, isIstioUrl, parseRequestUri } from '../src/schema/istio-rules.ts';
 import { NATIVE_SCHEMAS } from '../src/schema/native-schemas.ts';
 import { validateDocument } from '../src/schema/validate-document.ts';
@@ -417,7 +417,7 @@ for (const [name, yaml, edit, errors] of bad) {
 }
 
 test('every input kind of design §1 has a validator, keyed apiVersion/kind', () => {
-  assert.equal(Object.keys(validators).sort(), [
+  assert.equal(Object.keys(validatorFiles).sort(), [
     'extension.tsb.tetrate.io/v2/WasmExtension',
     'extensions.istio.io/v1alpha1/WasmPlugin',
     'extensions.maistra.io/v1alpha1/ServiceMeshExtension',
@@ -545,17 +545,19 @@ test('NATIVE_SCHEMAS: Extension, ExtensionGenerator and Mesh, as the files hold 
   assert.equal(NATIVE_SCHEMAS.Extension, readSchema('extension.json'));
 });
 
-test('gen-validators output is deterministic and matches the generated module', () => {
+test('gen-validators output is deterministic and matches the generated files', () => {
   const script = new URL('../scripts/gen-validators.mjs', import.meta.url).pathname;
+  const filesOf = (dir: string) => Object.fromEntries(readdirSync(dir).sort().map((f) => [f, readFileSync(join(dir, f), 'utf8')]));
   const outs = [1, 2].map(() => {
     const dir = mkdtempSync(join(tmpdir(), 'meshext-gen-'));
     const r = spawnSync(process.execPath, [script, dir], { encoding: 'utf8' });
     assert.is(r.status, 0, r.stderr);
-    return readFileSync(join(dir, 'validators.js'), 'utf8');
+    return filesOf(dir);
   });
-  assert.ok(outs[0] === outs[1], 'two runs differ');
-  assert.ok(outs[0] === readFileSync(new URL('../src/schema/_generated/validators.js', import.meta.url), 'utf8'), 'stale: run npm run gen');
-  assert.not.ok(/\brequire\(/.test(outs[0]!), 'no CommonJS in the ES module');
+  assert.ok(JSON.stringify(outs[0]) === JSON.stringify(outs[1]), 'two runs differ');
+  assert.ok(JSON.stringify(outs[0]) === JSON.stringify(filesOf(new URL('../src/schema/_generated/', import.meta.url).pathname)), 'stale: run npm run gen');
+  assert.equal(Object.keys(outs[0]!).filter((f) => f !== 'validators.js' && f !== 'validators.d.ts').sort(), Object.values(validatorFiles).sort());
+  for (const [file, text] of Object.entries(outs[0]!)) assert.not.ok(/\brequire\(/.test(text), `${file}: no CommonJS`);
 });
 
 // ---- the test helper that checks emitted resources against the CRDs ----

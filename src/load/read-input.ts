@@ -16,18 +16,19 @@ export interface LoadResult {
 }
 
 export async function loadPaths(paths: readonly string[], cwd: string, onError: (d: Diagnostic) => void): Promise<LoadResult> {
-  const { root, files, missing } = findInputFiles(paths, cwd);
-  for (const m of missing) onError({ code: 'FILE_READ', severity: 'error', message: `no such file or directory: ${m}` });
+  const { root, files, diagnostics } = await findInputFiles(paths, cwd);
+  for (const d of diagnostics) onError(d);
   const documents: LoadedDocument[] = [];
   for (const abs of files) {
     const file = sourcePath(root, abs);
-    const size = statSync(abs).size;
-    if (size > MAX_FILE_BYTES) {
-      onError({ code: 'FILE_TOO_LARGE', severity: 'error', message: `file is ${size} bytes, more than the ${MAX_FILE_BYTES} a declaration file may have`, file, line: 1, col: 1 });
-      continue;
-    }
     let bytes: Buffer;
     try {
+      // Inside the try: a file may vanish after the walk, or sit in a directory we may list but not enter.
+      const size = statSync(abs).size;
+      if (size > MAX_FILE_BYTES) {
+        onError({ code: 'FILE_TOO_LARGE', severity: 'error', message: `file is ${size} bytes, more than the ${MAX_FILE_BYTES} a declaration file may have`, file, line: 1, col: 1 });
+        continue;
+      }
       bytes = readFileSync(abs);
     } catch (e) {
       onError({ code: 'FILE_READ', severity: 'error', message: `cannot read: ${(e as NodeJS.ErrnoException).code ?? 'error'}`, file });

@@ -1,9 +1,9 @@
 // Validates one input document against the precompiled schema of its apiVersion/kind (and, for
 // WasmPlugin-shaped kinds, Istio's CEL rules), and turns ajv's errors into one plain-words issue per place.
 
-import { schemaMessages, validators } from './_generated/validators.js';
 import type { AjvError } from './_generated/validators.js';
 import { checkIstioRules, noDuplicateEnvNames, noLabelWildcards } from './istio-rules.ts';
+import { validatorFor } from './load-validator.ts';
 
 export type IssuePath = readonly (string | number)[];
 
@@ -24,10 +24,10 @@ const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !
 
 export function validateDocument(apiVersion: string, kind: string, value: unknown): DocumentValidation {
   const id = `${apiVersion}/${kind}`;
-  const validate = Object.hasOwn(validators, id) ? validators[id] : undefined;
-  if (!validate) return { known: false, errors: [] };
-  validate(value);
-  const ranked = explain(validate.errors ?? [], value, schemaMessages[id] ?? {});
+  const validator = validatorFor(id);
+  if (!validator) return { known: false, errors: [] };
+  validator.validate(value);
+  const ranked = explain(validator.validate.errors ?? [], value, validator.messages);
   for (const issue of rulesFor(id, value)) ranked.push({ ...issue, rank: RULE_RANK });
   return { known: true, errors: onePerPlace(ranked) };
 }
