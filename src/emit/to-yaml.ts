@@ -7,8 +7,8 @@
 // indented once per call and written as one piece; an object the emitters mark as shared between
 // resources (the spec every namespace's copy of a declaration has) is written, key line and all,
 // from the text of its first rendering at that depth. A stream of bytes (writeYamlBytes) writes
-// each piece straight into one reused buffer: no joined strings, and no buffer per chunk for the
-// garbage collector.
+// each piece straight into one reused buffer, a cached piece written again as a copy of its
+// bytes: no joined strings, and no buffer per chunk for the garbage collector.
 
 export type Plain = null | boolean | number | string | readonly Plain[] | { readonly [k: string]: Plain };
 
@@ -61,7 +61,7 @@ export function writeYamlBytes(values: readonly Plain[], write: (bytes: Uint8Arr
   const out = new ByteSink(write, chunkBytes);
   const w = new Writer(out);
   for (let i = 0; i < values.length; i++) {
-    if (i > 0) out.put('---\n');
+    if (i > 0) w.separator();
     w.document(values[i]!);
   }
   out.end();
@@ -81,6 +81,19 @@ const SHARED = new WeakSet<object>();
 /** Buffer's own UTF-8 writer: Buffer#write's argument handling costs as much again per piece. */
 type Utf8Writer = Buffer & { utf8Write?: (s: string, offset: number) => number };
 
+/**
+ * A piece of text the writer caches (a key line, a `key: value` line, a shared object's text),
+ * with its UTF-8 bytes from its second write as bytes on: copying bytes costs a third of
+ * encoding the text again.
+ */
+class Piece {
+  bytes: Uint8Array | undefined;
+  written = 0;
+  constructor(readonly text: string) {}
+}
+
+const SEPARATOR = new Piece('---\n');
+
 /** Pieces of text to bytes in one buffer, handed on whenever the next piece might not fit. */
 class ByteSink {
   private readonly buf: Utf8Writer;
@@ -92,7 +105,7 @@ class ByteSink {
     this.buf = Buffer.allocUnsafe(Math.max(size, 16));
   }
 
-  put(s: string): void {
+  text(s: string): void {
     // A UTF-16 code unit is at most 3 bytes of UTF-8 (a surrogate pair, 2 units, is 4).
     if (this.pos + s.length * 3 > this.buf.length) {
       this.flush();
@@ -103,6 +116,26 @@ class ByteSink {
     }
     const buf = this.buf;
     this.pos += buf.utf8Write !== undefined ? buf.utf8Write(s, this.pos) : buf.write(s, this.pos);
+  }
+
+  piece(p: Piece): void {
+    let bytes = p.bytes;
+    if (bytes === undefined) {
+      if (p.written++ === 0) {
+        this.text(p.text);
+        return;
+      }
+      bytes = p.bytes = Buffer.from(p.text, 'utf8');
+    }
+    if (this.pos + bytes.length > this.buf.length) {
+      this.flush();
+      if (bytes.length > this.buf.length) {
+        this.write(bytes);
+        return;
+      }
+    }
+    this.buf.set(bytes, this.pos);
+    this.pos += bytes.length;
   }
 
   end(): void {
@@ -121,8 +154,8 @@ class ByteSink {
 interface SharedText {
   readonly depth: number;
   readonly key: string | undefined;
-  readonly text: string;
-  readonly entry: string;
+  readonly text: Piece;
+  readonly entry: Piece;
 }
 
 /** One call's output and caches; nothing outlives the call, so a changed object is never served from an old text. */
@@ -131,17 +164,17 @@ class Writer {
   private pieces: string[] | undefined;
   private readonly bytes: ByteSink | undefined;
   /** Per depth: key → the indented `key:` that starts its line. */
-  private readonly keyLines: Map<string, string>[] = [];
+  private readonly keyLines: Map<string, Piece>[] = [];
   /** Per depth: key → the indented `key:\n` that opens a non-empty collection. */
-  private readonly openLines: Map<string, string>[] = [];
+  private readonly openLines: Map<string, Piece>[] = [];
   /** Per depth: key → for a string value, the whole `key: value` line. */
-  private readonly scalarLines: Map<string, Map<string, string>>[] = [];
+  private readonly scalarLines: Map<string, Map<string, Piece>>[] = [];
   /** Per depth: string item → its whole `- item` line. */
-  private readonly itemLines: Map<string, string>[] = [];
+  private readonly itemLines: Map<string, Piece>[] = [];
   /** Key → `key:` as written after a dash. */
-  private readonly keys = new Map<string, string>();
+  private readonly keys = new Map<string, Piece>();
   /** String value → ` value\n` as written after a key or a dash. */
-  private readonly values = new Map<string, string>();
+  private readonly values = new Map<string, Piece>();
   /** Shared object → its text under a key, and the depth that text is for. */
   private readonly texts = new Map<object, SharedText>();
 
@@ -150,14 +183,25 @@ class Writer {
     else this.bytes = out;
   }
 
-  private put(s: string): void {
+  private put(p: Piece): void {
+    const pieces = this.pieces;
+    if (pieces !== undefined) pieces.push(p.text);
+    else this.bytes!.piece(p);
+  }
+
+  private putText(s: string): void {
     const pieces = this.pieces;
     if (pieces !== undefined) pieces.push(s);
-    else this.bytes!.put(s);
+    else this.bytes!.text(s);
+  }
+
+  /** `---` between two documents of a stream. */
+  separator(): void {
+    this.put(SEPARATOR);
   }
 
   document(value: Plain): void {
-    if (value === null || typeof value !== 'object') this.put(scalar(value) + '\n');
+    if (value === null || typeof value !== 'object') this.putText(scalar(value) + '\n');
     else if (Array.isArray(value)) this.seq(value as readonly Plain[], 0, undefined);
     else {
       const keys = Object.keys(value);
@@ -171,13 +215,13 @@ class Writer {
       const k = keys[i]!;
       const v = m[k]!;
       if (i === 0 && lead !== undefined) {
-        this.put(lead);
+        this.putText(lead);
         this.put(this.key(k));
         if (v !== null && typeof v === 'object') this.collection(v, depth, undefined);
-        else this.put(this.scalarText(v));
+        else this.scalarAfter(v);
       } else if (v !== null && typeof v === 'object') this.collection(v, depth, k);
       else if (typeof v === 'string') this.put(this.scalarLine(depth, k, v));
-      else this.put(this.keyLine(depth, k) + this.scalarText(v));
+      else this.putText(this.keyLine(depth, k).text + scalarAfter(v));
     }
   }
 
@@ -189,16 +233,18 @@ class Writer {
         const line = i === 0 && lead !== undefined ? lead : indentOf(depth);
         if (Array.isArray(item)) {
           if (item.length > 0) this.seq(item as readonly Plain[], depth + 1, line + '- ');
-          else this.put(line + '- []\n');
+          else this.putText(line + '- []\n');
         } else {
           // First entry on the dash line, the rest aligned under it.
           const keys = Object.keys(item);
           if (keys.length > 0) this.map(item as PlainMap, keys, depth + 1, line + '- ');
-          else this.put(line + '- {}\n');
+          else this.putText(line + '- {}\n');
         }
-      } else if (i === 0 && lead !== undefined) this.put(lead + '-' + this.scalarText(item));
-      else if (typeof item === 'string') this.put(this.itemLine(depth, item));
-      else this.put(indentOf(depth) + '-' + this.scalarText(item));
+      } else if (i === 0 && lead !== undefined) {
+        this.putText(lead + '-');
+        this.scalarAfter(item);
+      } else if (typeof item === 'string') this.put(this.itemLine(depth, item));
+      else this.putText(indentOf(depth) + '-' + scalarAfter(item));
     }
   }
 
@@ -226,10 +272,10 @@ class Writer {
     this.pieces = pieces;
     this.value(v as Plain, depth, undefined);
     this.pieces = outer;
-    const text = pieces.join('');
+    const text = new Piece(pieces.join(''));
     this.put(text);
     // Met at another depth before: its text there stays.
-    if (done === undefined) this.texts.set(v, { depth, key, text, entry: key === undefined ? text : this.keyLine(depth, key) + text });
+    if (done === undefined) this.texts.set(v, { depth, key, text, entry: key === undefined ? text : new Piece(this.keyLine(depth, key).text + text.text) });
   }
 
   /** `key:` (when given) and what follows it for a collection at `depth`. */
@@ -237,63 +283,75 @@ class Writer {
     if (Array.isArray(v)) {
       // Sequences under a key sit at the key's indentation, as kubectl writes them.
       if (v.length > 0) {
-        this.put(key === undefined ? '\n' : this.openLine(depth, key));
+        if (key === undefined) this.putText('\n');
+        else this.put(this.openLine(depth, key));
         this.seq(v as readonly Plain[], depth, undefined);
-      } else this.put(key === undefined ? ' []\n' : this.keyLine(depth, key) + ' []\n');
+      } else this.putText(key === undefined ? ' []\n' : this.keyLine(depth, key).text + ' []\n');
     } else {
       const keys = Object.keys(v as PlainMap);
       if (keys.length > 0) {
-        this.put(key === undefined ? '\n' : this.openLine(depth, key));
+        if (key === undefined) this.putText('\n');
+        else this.put(this.openLine(depth, key));
         this.map(v as PlainMap, keys, depth + 1, undefined);
-      } else this.put(key === undefined ? ' {}\n' : this.keyLine(depth, key) + ' {}\n');
+      } else this.putText(key === undefined ? ' {}\n' : this.keyLine(depth, key).text + ' {}\n');
     }
   }
 
-  private keyLine(depth: number, k: string): string {
-    const lines = this.keyLines[depth] ?? (this.keyLines[depth] = new Map());
-    let text = lines.get(k);
-    if (text === undefined) lines.set(k, (text = indentOf(depth) + this.key(k)));
-    return text;
+  /** ` scalar\n` after a key or a dash: cached for a string. */
+  private scalarAfter(v: null | boolean | number | string): void {
+    if (typeof v === 'string') this.put(this.scalarText(v));
+    else this.putText(scalarAfter(v));
   }
 
-  private openLine(depth: number, k: string): string {
+  private keyLine(depth: number, k: string): Piece {
+    const lines = this.keyLines[depth] ?? (this.keyLines[depth] = new Map());
+    let line = lines.get(k);
+    if (line === undefined) lines.set(k, (line = new Piece(indentOf(depth) + this.key(k).text)));
+    return line;
+  }
+
+  private openLine(depth: number, k: string): Piece {
     const lines = this.openLines[depth] ?? (this.openLines[depth] = new Map());
-    let text = lines.get(k);
-    if (text === undefined) lines.set(k, (text = this.keyLine(depth, k) + '\n'));
-    return text;
+    let line = lines.get(k);
+    if (line === undefined) lines.set(k, (line = new Piece(this.keyLine(depth, k).text + '\n')));
+    return line;
   }
 
   /** `key: value\n` at `depth`. */
-  private scalarLine(depth: number, k: string, v: string): string {
+  private scalarLine(depth: number, k: string, v: string): Piece {
     const byKey = this.scalarLines[depth] ?? (this.scalarLines[depth] = new Map());
     let lines = byKey.get(k);
     if (lines === undefined) byKey.set(k, (lines = new Map()));
-    let text = lines.get(v);
-    if (text === undefined) lines.set(v, (text = this.keyLine(depth, k) + this.scalarText(v)));
-    return text;
+    let line = lines.get(v);
+    if (line === undefined) lines.set(v, (line = new Piece(this.keyLine(depth, k).text + this.scalarText(v).text)));
+    return line;
   }
 
   /** `- item\n` at `depth`. */
-  private itemLine(depth: number, v: string): string {
+  private itemLine(depth: number, v: string): Piece {
     const lines = this.itemLines[depth] ?? (this.itemLines[depth] = new Map());
-    let text = lines.get(v);
-    if (text === undefined) lines.set(v, (text = indentOf(depth) + '-' + this.scalarText(v)));
-    return text;
+    let line = lines.get(v);
+    if (line === undefined) lines.set(v, (line = new Piece(indentOf(depth) + '-' + this.scalarText(v).text)));
+    return line;
   }
 
-  private key(k: string): string {
+  private key(k: string): Piece {
     let text = this.keys.get(k);
-    if (text === undefined) this.keys.set(k, (text = `${isPlainSafe(k) ? k : JSON.stringify(k)}:`));
+    if (text === undefined) this.keys.set(k, (text = new Piece(`${isPlainSafe(k) ? k : JSON.stringify(k)}:`)));
     return text;
   }
 
-  /** ` scalar\n`. */
-  private scalarText(v: null | boolean | number | string): string {
-    if (typeof v !== 'string') return ` ${scalar(v)}\n`;
+  /** ` value\n` for a string. */
+  private scalarText(v: string): Piece {
     let text = this.values.get(v);
-    if (text === undefined) this.values.set(v, (text = ` ${scalar(v)}\n`));
+    if (text === undefined) this.values.set(v, (text = new Piece(` ${scalar(v)}\n`)));
     return text;
   }
+}
+
+/** ` scalar\n`. */
+function scalarAfter(v: null | boolean | number | string): string {
+  return ` ${scalar(v)}\n`;
 }
 
 /** Two spaces per depth. */
