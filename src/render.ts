@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { LoadedDocument } from './load/parse-documents.ts';
 import { loadBytes, loadPaths } from './load/read-input.ts';
 import type { Diagnostic, Sink } from './model/diagnostic.ts';
-import { hasErrors, sortDiagnostics } from './model/diagnostic.ts';
+import { cmp, hasErrors, sortDiagnostics } from './model/diagnostic.ts';
 import type { Mesh } from './model/mesh.ts';
 import { classifyDocuments, translateDeclarations } from './translate/index.ts';
 import type { Classified } from './translate/index.ts';
@@ -113,23 +113,15 @@ export async function render(req: RenderRequest): Promise<RenderResult> {
       return fail(1, { mesh, root, classified, lockFile });
     }
   }
+  // A target is one declaration with the same overrides applied in all its namespaces: it is
+  // finalized once (and reports once) and placed in each of them (issue 5).
   const placements: Placement[] = [];
-  // Targets sharing a fields object are one declaration with the same overrides applied: they
-  // finalize alike but for the namespace (and report alike), so each is finalized once and
-  // placed in every target's namespace (issue 5). Runs of such targets skip the lookup.
-  const finalized = new Map<Target['fields'], Resolved | undefined>();
-  let fields: Target['fields'] | undefined;
-  let r: Resolved | undefined;
+  const placed: Target[] = [];
   for (const t of targets) {
-    if (t.fields !== fields) {
-      fields = t.fields;
-      r = finalized.get(fields);
-      if (r === undefined && !finalized.has(fields)) {
-        r = finalizeTarget(t, res.images.get(fields.image)!, mesh, t.ext.origin.file.startsWith('<') ? undefined : t.ext.origin.file, report);
-        finalized.set(fields, r);
-      }
-    }
-    if (r) placements.push({ resolved: r, namespace: t.namespace });
+    const r = finalizeTarget(t, res.images.get(t.fields.image)!, mesh, t.ext.origin.file.startsWith('<') ? undefined : t.ext.origin.file, report);
+    if (!r) continue;
+    placements.push({ resolved: r, namespaces: t.namespaces });
+    placed.push(t);
   }
   const resources = emitResources(placements, report);
   if (hasErrors(diagnostics)) return fail(1, { mesh, root, classified, lockFile, targets });
@@ -140,9 +132,9 @@ export async function render(req: RenderRequest): Promise<RenderResult> {
   let resolved: Resolved[] | undefined;
   return {
     resources,
-    // Each placement as a Resolved of its own, made only for a caller that reads them (validate, explain).
+    // One Resolved per declaration and namespace, made only for a caller that reads them (validate, explain).
     get resolved() {
-      return (resolved ??= placements.map((p) => (p.resolved.namespace === p.namespace ? p.resolved : { ...p.resolved, namespace: p.namespace })));
+      return (resolved ??= perNamespace(placements, placed));
     },
     targets,
     diagnostics: sortDiagnostics(diagnostics),
@@ -164,15 +156,11 @@ function checkMesh(mesh: Mesh, c: Classified, report: Sink): void {
   }
 }
 
-/** One use per declaration and image: its copies in other namespaces name the same image at the same place (issue 5). */
+/** One use per declaration and image: its other targets name the same image at the same place (issue 5). */
 function imageUses(targets: readonly Target[]): ImageUse[] {
   const uses: ImageUse[] = [];
   const seen = new Map<Target['ext'], Set<string>>();
-  let fields: Target['fields'] | undefined;
   for (const t of targets) {
-    // A run of targets sharing fields (one declaration's copies) names one image at one place.
-    if (t.fields === fields) continue;
-    fields = t.fields;
     let images = seen.get(t.ext);
     if (!images) seen.set(t.ext, (images = new Set()));
     if (images.has(t.fields.image)) continue;
@@ -182,6 +170,21 @@ function imageUses(targets: readonly Target[]): ImageUse[] {
   return uses;
 }
 
+/** Each placement as a Resolved of its own, in expansion order: declaration by declaration, each in namespace order. */
+function perNamespace(placements: readonly Placement[], targets: readonly Target[]): Resolved[] {
+  const out: Resolved[] = [];
+  for (let i = 0; i < placements.length; ) {
+    // A declaration's targets come together, each with its namespaces in order: merge them.
+    let end = i + 1;
+    while (end < placements.length && targets[end]!.ext === targets[i]!.ext) end++;
+    const copies: Resolved[] = [];
+    for (const p of placements.slice(i, end)) for (const ns of p.namespaces) copies.push(ns === p.resolved.namespace ? p.resolved : { ...p.resolved, namespace: ns });
+    if (end - i > 1) copies.sort((a, b) => cmp(a.namespace, b.namespace));
+    for (const c of copies) out.push(c);
+    i = end;
+  }
+  return out;
+}
 
 function hasCode(ds: readonly Diagnostic[], codes: readonly Diagnostic['code'][]): boolean {
   return ds.some((d) => d.severity === 'error' && codes.includes(d.code));

@@ -19,59 +19,51 @@ const EMITTERS = { WasmPlugin: emitWasmPlugin, TrafficExtension: emitTrafficExte
 export type Emitted = { readonly [k: string]: Plain };
 
 export function emitResources(placements: readonly Placement[], report: Sink): Emitted[] {
-  const sorted = sortPlacements(placements);
   const shared: Shared = { specs: new Map(), kin: new Map(), parts: new Map(), metadata: createMetadataCache() };
   const out: Emitted[] = [];
-  for (let i = 0; i < sorted.length; i++) {
-    const p = sorted[i]!;
-    const r = p.resolved;
-    const prev = sorted[i - 1];
-    if (prev && prev.namespace === p.namespace && prev.resolved.output === r.output && prev.resolved.name === r.name) {
-      const o = prev.resolved.origin;
-      if (o === r.origin) continue; // one declaration expanded twice into one namespace: same object
-      report(at(r.origin, ['metadata', 'name'], 'DUPLICATE_OUTPUT', `${r.output} ${p.namespace}/${r.name} is produced twice: by ${o.kind} ${o.name} (${o.file}:${o.line}) and by ${r.origin.kind} ${r.origin.name} (${r.origin.file}:${r.origin.line})`));
-      continue;
+  for (const [namespace, here] of byNamespace(placements)) {
+    for (let i = 0; i < here.length; i++) {
+      const r = here[i]!;
+      const prev = here[i - 1];
+      if (prev && prev.output === r.output && prev.name === r.name) {
+        const o = prev.origin;
+        if (o === r.origin) continue; // one declaration expanded twice into one namespace: same object
+        report(at(r.origin, ['metadata', 'name'], 'DUPLICATE_OUTPUT', `${r.output} ${namespace}/${r.name} is produced twice: by ${o.kind} ${o.name} (${o.file}:${o.line}) and by ${r.origin.kind} ${r.origin.name} (${r.origin.file}:${r.origin.line})`));
+        continue;
+      }
+      out.push(emitShared(r, namespace, shared));
     }
-    out.push(emitShared(p, shared));
   }
   return out;
 }
 
 /**
- * By namespace, kind, name, then source position; the same order as one stable sort over all
- * five keys, but each Resolved is ranked once and each namespace's few placements are sorted
- * apart by rank (issue 5: 100,000 resources).
+ * Namespace → what is placed there, both in output order: by namespace, kind, name, then source
+ * position, as one stable sort over all five keys would give, but each Resolved is ranked once
+ * and each namespace's few are sorted apart by rank (issue 5: 100,000 resources).
  */
-function sortPlacements(placements: readonly Placement[]): Placement[] {
-  const ranks = new Map<Resolved, number>();
-  for (const p of placements) ranks.set(p.resolved, 0);
+function byNamespace(placements: readonly Placement[]): [string, Resolved[]][] {
   const byKey = (a: Resolved, b: Resolved) => cmp(a.output, b.output) || cmp(a.name, b.name) || cmp(a.origin.file, b.origin.file) || a.origin.line - b.origin.line;
-  const order = [...ranks.keys()].sort(byKey);
-  // Resolved that compare equal share a rank, so the stable sort below keeps their input order.
-  for (let n = 1; n < order.length; n++) ranks.set(order[n]!, byKey(order[n - 1]!, order[n]!) === 0 ? ranks.get(order[n - 1]!)! : n);
+  const order = placements.map((_, i) => i).sort((a, b) => byKey(placements[a]!.resolved, placements[b]!.resolved));
+  // Placements that compare equal share a rank, so the stable sort below keeps their input order.
+  const rank = new Int32Array(placements.length);
+  for (let n = 1; n < order.length; n++) rank[order[n]!] = byKey(placements[order[n - 1]!]!.resolved, placements[order[n]!]!.resolved) === 0 ? rank[order[n - 1]!]! : n;
 
-  const byNamespace = new Map<string, Placement[]>();
-  for (const p of placements) {
-    const bucket = byNamespace.get(p.namespace);
-    if (bucket) bucket.push(p);
-    else byNamespace.set(p.namespace, [p]);
+  const buckets = new Map<string, number[]>();
+  for (let i = 0; i < placements.length; i++) {
+    for (const ns of placements[i]!.namespaces) {
+      const bucket = buckets.get(ns);
+      if (bucket) bucket.push(i);
+      else buckets.set(ns, [i]);
+    }
   }
-  const sorted: Placement[] = [];
-  for (const ns of [...byNamespace.keys()].sort(cmp)) {
-    const bucket = byNamespace.get(ns)!;
-    if (bucket.length > 1) {
-      const rank = bucket.map((p) => ranks.get(p.resolved)!);
-      const at = bucket.map((_, i) => i).sort((a, b) => rank[a]! - rank[b]!);
-      for (const i of at) sorted.push(bucket[i]!);
-    } else sorted.push(bucket[0]!);
-  }
-  return sorted;
+  return [...buckets.keys()].sort(cmp).map((ns) => [ns, buckets.get(ns)!.sort((a, b) => rank[a]! - rank[b]!).map((i) => placements[i]!.resolved)]);
 }
 
 interface Shared {
   /** The spec fields' values, one map level per field (compared as Map keys: strings by value, objects by identity) → the first resource emitted with them. */
   readonly specs: Map<unknown, unknown>;
-  /** Resolved → the resource of its first placement. */
+  /** Resolved → its first resource. */
   readonly kin: Map<Resolved, Emitted>;
   /** Resolved → the namespace-free parts of its EnvoyFilters. */
   readonly parts: Map<Resolved, EnvoyFilterParts>;
@@ -104,20 +96,19 @@ const SPEC_FIELDS_OF: Record<Exclude<keyof Resolved, 'name' | 'namespace' | 'ori
 };
 const SPEC_FIELDS = Object.keys(SPEC_FIELDS_OF) as (keyof typeof SPEC_FIELDS_OF)[];
 
-function emitShared(p: Placement, shared: Shared): Emitted {
-  const r = p.resolved;
+function emitShared(r: Resolved, namespace: string, shared: Shared): Emitted {
   if (r.output === 'EnvoyFilter') {
     let parts = shared.parts.get(r);
     if (parts === undefined) shared.parts.set(r, (parts = envoyFilterParts(r)));
-    return emitEnvoyFilter(r, p.namespace, shared.metadata, parts);
+    return emitEnvoyFilter(r, namespace, shared.metadata, parts);
   }
-  // Placements of one Resolved differ in namespace alone: name, labels, annotations and spec are the first one's.
+  // The resources of one Resolved differ in namespace alone: name, labels, annotations and spec are the first one's.
   const kin = shared.kin.get(r);
   if (kin !== undefined) {
     const m = kin.metadata as { readonly labels: Plain; readonly annotations: Plain };
-    return { apiVersion: kin.apiVersion!, kind: kin.kind!, metadata: { name: r.name, namespace: p.namespace, labels: m.labels, annotations: m.annotations }, spec: kin.spec! };
+    return { apiVersion: kin.apiVersion!, kind: kin.kind!, metadata: { name: r.name, namespace, labels: m.labels, annotations: m.annotations }, spec: kin.spec! };
   }
-  const doc = emitBySpec(r, p.namespace, shared);
+  const doc = emitBySpec(r, namespace, shared);
   shared.kin.set(r, doc);
   return doc;
 }

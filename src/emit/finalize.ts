@@ -88,7 +88,7 @@ export function finalizeTarget(t: Target, image: ResolvedImage, mesh: Mesh, sour
   return {
     output,
     name: ext.name,
-    namespace: t.namespace,
+    namespace: t.namespaces[0]!,
     origin: o,
     source,
     imageRef: fields.image,

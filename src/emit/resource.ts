@@ -29,11 +29,11 @@ export interface Resolved {
 }
 
 /**
- * A Resolved placed in a namespace, its own or another: render finalizes a declaration once per
- * set of overrides and places it in every namespace it reaches (issue 5), so placements of one
- * Resolved differ in namespace alone.
+ * A Resolved placed in namespaces, its own first: render finalizes a declaration once per set of
+ * overrides and places it in every namespace that set applies in (issue 5), so the resources of
+ * one placement differ in namespace alone.
  */
 export interface Placement {
   readonly resolved: Resolved;
-  readonly namespace: string;
+  readonly namespaces: readonly string[];
 }

@@ -1,4 +1,4 @@
-// One declaration to its per-namespace targets: render rules 1–4 and design §6.4–6.6.
+// One declaration to its targets: render rules 1–4 and design §6.4–6.6.
 
 import type { Sink } from '../model/diagnostic.ts';
 import type { Extension, ExtensionFields, Override } from '../model/extension.ts';
@@ -40,17 +40,21 @@ export function expandExtension(ext: Extension, mesh: Mesh, report: Sink): Targe
     }
   }
   const used = new Set<number>();
-  // Namespaces the same overrides apply to share one fields object (issue 5: a declaration
-  // expands into thousands of targets, and everything downstream keys on these objects).
-  const byApplied = new Map<string, Pick<Target, 'fields' | 'overrides'>>();
-  const targets = namespaces.map((namespace): Target => {
+  // Namespaces the same overrides apply to make one target (issue 5: a declaration expands
+  // into thousands of namespaces, and everything downstream works per target).
+  const byApplied = new Map<string, { readonly namespaces: string[]; readonly target: Target }>();
+  for (const namespace of namespaces) {
     const applied = (ext.overrides ?? []).filter((o) => overrideApplies(o, namespace, mesh));
     for (const o of applied) used.add(o.index);
     const key = applied.map((o) => o.index).join(',');
-    let shared = byApplied.get(key);
-    if (!shared) byApplied.set(key, (shared = { fields: applyOverrides(ext, applied), overrides: applied.map((o) => o.index) }));
-    return { ext, namespace, fields: shared.fields, overrides: shared.overrides };
-  });
+    const same = byApplied.get(key);
+    if (same) same.namespaces.push(namespace);
+    else {
+      const list = [namespace];
+      byApplied.set(key, { namespaces: list, target: { ext, namespaces: list, fields: applyOverrides(ext, applied), overrides: applied.map((o) => o.index) } });
+    }
+  }
+  const targets = [...byApplied.values()].map((t) => t.target);
   for (const o of ext.overrides ?? []) {
     if (!used.has(o.index) && namespaces.length > 0) report(at(ext.origin, ['spec', 'overrides', o.index], 'OVERRIDE_UNUSED', 'this override matches none of the namespaces the declaration renders into', 'warning'));
   }
