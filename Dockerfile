@@ -11,14 +11,14 @@ RUN npm ci --no-audit --no-fund
 COPY tsconfig.json ./
 COPY scripts/ scripts/
 COPY src/ src/
-RUN npm run build && node dist/meshext.mjs --version
+RUN npm run build && node dist/meshext.cjs --version
 
 FROM ${NODE_IMAGE}
 # The bundle is self-contained (dependencies inlined, chunks beside it): no node_modules at run time.
 COPY --from=build /src/dist/ /opt/meshext/dist/
 # Argo CD's user: the cmp-server runs as 999 (runAsUser in the repo-server patch) and unpacks each
 # request under /tmp, an emptyDir of its own, where meshext keeps its image cache too.
-RUN ln -s /opt/meshext/dist/meshext.mjs /usr/local/bin/meshext \
+RUN ln -s /opt/meshext/dist/meshext.cjs /usr/local/bin/meshext \
  && groupadd --gid 999 argocd \
  && useradd --uid 999 --gid 999 --home-dir /home/argocd --create-home --shell /bin/sh argocd \
  && meshext --version

@@ -30,14 +30,14 @@ const BENCH = '.bench';
 const RESULTS = join(BENCH, 'results.json');
 const README_COPY = 'scripts/bench/results.json';
 
-if (!existsSync('dist/meshext.mjs')) {
-  process.stderr.write('dist/meshext.mjs is missing: run `npm run bench` (it builds first)\n');
+if (!existsSync('dist/meshext.cjs')) {
+  process.stderr.write('dist/meshext.cjs is missing: run `npm run bench` (it builds first)\n');
   process.exit(2);
 }
 // A snapshot of the build, so a rebuild while the bench runs cannot change what is measured.
 rmSync(join(BENCH, 'dist'), { recursive: true, force: true });
 cpSync('dist', join(BENCH, 'dist'), { recursive: true });
-const BIN = join(BENCH, 'dist', 'meshext.mjs');
+const BIN = join(BENCH, 'dist', 'meshext.cjs');
 const NODE = process.execPath;
 const previous = existsSync(RESULTS) ? JSON.parse(readFileSync(RESULTS, 'utf8')) : undefined;
 const log = (s) => process.stderr.write(`${s}\n`);
@@ -68,7 +68,7 @@ function kubectlVersion() {
 const results = { machine, cases: {}, kustomize: undefined, resolution: undefined, snapshot: undefined, targets: [] };
 
 // The startup-snapshot experiment: the same CLI (built from src/ as it is now) started from a V8
-// snapshot warmed on a repo of its own, measured beside dist/meshext.mjs but not against the targets.
+// snapshot warmed on a repo of its own, measured beside dist/meshext.cjs but not against the targets.
 let snapshot;
 if (!flag('--no-snapshot')) {
   const warm = join(BENCH, 'repos', 'snapshot-warm');
@@ -98,7 +98,7 @@ for (const c of CASES) {
   if (c.name === 'small') commands.nodeStart = { argv: [NODE, '-e', ''] };
   if (snapshot) {
     const s = await runProcess([...snapshot, 'render', dir, '--offline'], { capture: true });
-    if (s.code !== 0 || !s.stdout.equals(first.stdout)) throw new Error(`${c.name}: the startup-snapshot CLI printed other bytes than dist/meshext.mjs (exit ${s.code}): ${s.stderr.slice(0, 2000)}`);
+    if (s.code !== 0 || !s.stdout.equals(first.stdout)) throw new Error(`${c.name}: the startup-snapshot CLI printed other bytes than dist/meshext.cjs (exit ${s.code}): ${s.stderr.slice(0, 2000)}`);
     commands.renderSnapshot = { argv: [...snapshot, 'render', dir, '--offline'], bytes };
   }
   let kustomizeDir;

@@ -21,7 +21,7 @@ fail() { printf 'dockerfile: FAILED: %s\n' "$*" >&2; exit 1; }
 
 [ "$(id -u)" = 0 ] || fail "needs root (buildah with vfs storage and chroot isolation)"
 for t in buildah debootstrap node; do command -v "$t" >/dev/null || fail "$t is missing: run scripts/setup-test-env.sh as root"; done
-[ -f "$ROOT/dist/meshext.mjs" ] || fail "dist/meshext.mjs is missing: npm run build first"
+[ -f "$ROOT/dist/meshext.cjs" ] || fail "dist/meshext.cjs is missing: npm run build first"
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/meshext-dockerfile.XXXXXX")
 B=(buildah --root "$WORK/storage" --runroot "$WORK/run" --storage-driver vfs)
@@ -105,10 +105,10 @@ chown -R 999:999 "$mnt/tmp/_cmp_server"
 "${B[@]}" umount "$ctr" >/dev/null
 [ "$(run "$ctr" -- id -u)" = 999 ] || fail "the image does not run as 999"
 version=$(run "$ctr" -- meshext --version)
-[ "$version" = "$(node "$ROOT/dist/meshext.mjs" --version)" ] || fail "meshext --version in the image: $version"
+[ "$version" = "$(node "$ROOT/dist/meshext.cjs" --version)" ] || fail "meshext --version in the image: $version"
 say "meshext --version in the image: $version"
 run "$ctr" -- sh -c 'mkdir -p "$XDG_CACHE_HOME/meshext" && touch "$XDG_CACHE_HOME/meshext/probe"' || fail "the cache dir is not writable for 999"
-want=$(cd "$ROOT" && node dist/meshext.mjs render examples/native --offline)
+want=$(cd "$ROOT" && node dist/meshext.cjs render examples/native --offline)
 got=$(run --workingdir "$APPDIR" "$ctr" -- meshext render examples/native --offline) || fail "render in the image"
 [ "$got" = "$want" ] || fail "render in the image differs from the host's"
 say "render in the image: same bytes as the host"

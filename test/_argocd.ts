@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 
 export const ROOT = join(import.meta.dirname, '..');
-export const BUNDLE = join(ROOT, 'dist', 'meshext.mjs');
+export const BUNDLE = join(ROOT, 'dist', 'meshext.cjs');
 
 export interface PluginCommand {
   readonly command?: readonly string[];

@@ -21,7 +21,7 @@ export async function runCli(argv: readonly string[], opts: { cwd?: string; stdi
     stderrIsTTY: opts.stderrIsTTY ?? false,
     stdout: (s) => void (stdout += s),
     stderr: (s) => void (stderr += s),
-    self: { node: process.execPath, script: new URL('../dist/meshext.mjs', import.meta.url).pathname },
+    self: { node: process.execPath, script: new URL('../dist/meshext.cjs', import.meta.url).pathname },
   };
   const code = await cli(io);
   return { code, stdout, stderr };

@@ -13,7 +13,7 @@ import { bytesFloorArgv, renderOnce, runProcess } from '../scripts/bench/measure
 import { runCli } from './_cli.ts';
 
 const ROOT = join(import.meta.dirname, '..');
-const BIN = join(ROOT, 'dist', 'meshext.mjs');
+const BIN = join(ROOT, 'dist', 'meshext.cjs');
 const work = mkdtempSync(join(tmpdir(), 'meshext-bench-test-'));
 const caseOf = (name: string) => CASES.find((c) => c.name === name)!;
 

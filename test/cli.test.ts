@@ -11,7 +11,7 @@ import { parseAllDocuments } from 'yaml';
 import { generateRepo } from '../scripts/bench/generate.mjs';
 
 const ROOT = join(import.meta.dirname, '..');
-const BIN = join(ROOT, 'dist', 'meshext.mjs');
+const BIN = join(ROOT, 'dist', 'meshext.cjs');
 const CASES = join(import.meta.dirname, 'cases');
 
 function meshext(args: readonly string[], opts: { input?: string; cwd?: string } = {}) {

@@ -5,7 +5,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import fg from 'fast-glob';
@@ -14,7 +14,7 @@ import { loadPaths } from '../src/load/read-input.ts';
 import type { Diagnostic } from '../src/model/diagnostic.ts';
 
 const ROOT = join(import.meta.dirname, '..');
-const BIN = join(ROOT, 'dist', 'meshext.mjs');
+const BIN = join(ROOT, 'dist', 'meshext.cjs');
 const CASE = join(import.meta.dirname, 'cases', 'rule2-overrides', 'input');
 const NOBODY = 65534;
 
@@ -237,29 +237,6 @@ test('a named path that is neither file nor directory, such as a pipe, is read a
     const r = spawnSync('sh', ['-c', 'cat in.yaml | "$0" "$1" validate /dev/stdin', process.execPath, BIN], { cwd: d, encoding: 'utf8', env: { PATH: process.env.PATH, HOME: process.env.HOME } });
     assert.is(r.status, 0, r.stderr);
     assert.is(r.stderr, 'meshext: valid: 1 resource from 1 declaration\n');
-  }));
-
-/** The files of dist/ a run of the CLI loads, recorded by a module load hook. */
-function loadedFiles(args: readonly string[], cwd: string): string[] {
-  const log = join(cwd, 'loaded.log');
-  const hooks = join(cwd, 'hooks.mjs');
-  writeFileSync(hooks, `import { appendFileSync } from 'node:fs';\nexport async function load(url, context, next) { appendFileSync(${JSON.stringify(log)}, url + '\\n'); return next(url, context); }\n`);
-  writeFileSync(log, '');
-  const register = `data:text/javascript,import { register } from 'node:module'; register(${JSON.stringify('file://' + hooks)});`;
-  const r = spawnSync(process.execPath, ['--import', register, BIN, ...args], { cwd, encoding: 'utf8', env: { PATH: process.env.PATH, HOME: process.env.HOME } });
-  assert.is(r.status, 0, r.stderr);
-  return readFileSync(log, 'utf8').split('\n').filter((u) => u.startsWith('file:') && u.includes('/dist/')).map((u) => new URL(u).pathname);
-}
-
-test('fast-glob is loaded only for a pattern, not by a render of named paths', () =>
-  inTree(teamsTree, (d) => {
-    const chunks = readdirSync(join(ROOT, 'dist', 'chunks'), { withFileTypes: true }).filter((e) => e.isFile()).map((e) => join(ROOT, 'dist', 'chunks', e.name));
-    const withFastGlob = chunks.filter((f) => readFileSync(f, 'utf8').includes('node_modules/fast-glob/'));
-    assert.is(withFastGlob.length, 1, 'fast-glob has a chunk of its own');
-    const plain = loadedFiles(['render', 'teams', '--offline'], d);
-    assert.ok(plain.includes(BIN), 'the hook saw the entry file');
-    assert.not.ok(plain.includes(withFastGlob[0]!), 'a render of named paths loaded fast-glob');
-    assert.ok(loadedFiles(['render', 'teams/*/extensions', '--offline'], d).includes(withFastGlob[0]!), 'a pattern did not load fast-glob');
   }));
 
 test.run();

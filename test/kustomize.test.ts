@@ -12,7 +12,7 @@ import { parse, parseAllDocuments } from 'yaml';
 import { runCli } from './_cli.ts';
 
 const ROOT = join(import.meta.dirname, '..');
-const BIN = join(ROOT, 'dist', 'meshext.mjs');
+const BIN = join(ROOT, 'dist', 'meshext.cjs');
 const NATIVE = join(ROOT, 'examples', 'native');
 
 type Obj = Record<string, any>;

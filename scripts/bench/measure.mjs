@@ -67,8 +67,8 @@ export function runProcess(argv, { capture = false, cwd, env, tmpDir = join(tmpd
   });
 }
 
-/** The bench's render path: `node dist/meshext.mjs render <dir> --offline`, stdout captured. */
-export async function renderOnce(dir, { bin = 'dist/meshext.mjs', extra = [] } = {}) {
+/** The bench's render path: `node dist/meshext.cjs render <dir> --offline`, stdout captured. */
+export async function renderOnce(dir, { bin = 'dist/meshext.cjs', extra = [] } = {}) {
   const r = await runProcess([process.execPath, bin, 'render', dir, '--offline', ...extra], { capture: true });
   if (r.code !== 0) throw new Error(`meshext render ${dir} --offline exited ${r.code}:\n${r.stderr.slice(0, 4000)}`);
   return r;

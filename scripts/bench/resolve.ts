@@ -20,7 +20,7 @@ import { artifact, fsImage, push, wasm } from '../../test/_images.ts';
 const DELAY_MS = 200;
 const IMAGES = 20;
 const RUNS = Number(process.env.BENCH_RESOLVE_RUNS ?? 3);
-const [bin = 'dist/meshext.mjs', work = '.bench/resolve'] = process.argv.slice(2);
+const [bin = 'dist/meshext.cjs', work = '.bench/resolve'] = process.argv.slice(2);
 
 interface Sample {
   readonly wallMs: number;

@@ -8,6 +8,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 
 // Mirrors src/cli/main.ts, but runs as the snapshot's main function instead of at load.
@@ -75,6 +76,8 @@ export async function buildSnapshot(dir, warmRepo) {
     outfile: script,
     legalComments: 'none',
     logLevel: 'error',
+    // A CommonJS bundle has no import.meta.url: the validator loader finds src/schema/_generated/ from it.
+    define: { 'import.meta.url': JSON.stringify(pathToFileURL(resolve('src/schema/load-validator.ts')).href) },
   });
   const r = spawnSync(process.execPath, ['--snapshot-blob', blob, '--build-snapshot', script], { encoding: 'utf8', env: { ...process.env, MESHEXT_SNAPSHOT_WARM: warmRepo ?? '' } });
   if (r.status !== 0) return { reason: `node --build-snapshot failed: ${(r.stderr || r.stdout).slice(0, 500)}` };

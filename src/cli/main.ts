@@ -3,8 +3,14 @@
 // process.exitCode (never process.exit, so stdout drains: STYLE habit 10).
 
 import { writeSync } from 'node:fs';
-import { cli } from './cli.ts';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Io } from './io.ts';
+import { APP_CACHE, APP_SCRIPT, loadApp, readAppCache } from './load-app.ts';
+
+// The CLI itself is the app script beside this file (load-app.ts says why).
+const here = dirname(fileURLToPath(import.meta.url));
+const { cli } = loadApp(join(here, APP_SCRIPT), readAppCache(join(here, APP_CACHE)));
 
 async function readStdin(): Promise<Buffer> {
   const chunks: Buffer[] = [];

@@ -1,5 +1,6 @@
 // meshext lock: resolve every image reference afresh and write meshext.lock.
 
+import { readFileSync } from 'node:fs';
 import type { Command } from '../io.ts';
 import { EXIT } from '../io.ts';
 import { parse } from '../_args.ts';
@@ -38,7 +39,6 @@ export const run: Command = async (args, io) => {
   const entries = new Map([...result.images].filter(([, r]) => r.format !== 'file'));
   const text = stringifyLock(entries);
   if (p.values.check) {
-    const { readFileSync } = await import('node:fs');
     let current = '';
     try {
       current = readFileSync(result.lockFile, 'utf8');

@@ -1,5 +1,6 @@
 // meshext render: declarations in, Istio resources out; nothing on stdout unless all succeeded.
 
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command, Io } from '../io.ts';
 import type { Emitted } from '../../emit/emit-resources.ts';
@@ -53,7 +54,6 @@ export const run: Command = async (args, io) => {
 };
 
 async function printDiff(io: Io, file: string, resources: readonly Emitted[]): Promise<number> {
-  const { readFileSync } = await import('node:fs');
   const { diffResources, parsePreviousOutput } = await import('../../diff/diff-resources.ts');
   let text: string;
   try {
