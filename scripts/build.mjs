@@ -30,7 +30,8 @@ const common = {
 };
 
 // The app: a function expression with CommonJS's parameters, plus the URL of its own file.
-const app = await build({ ...common, entryPoints: ['src/cli/cli.ts'], write: false });
+// Whitespace and syntax minified (a third less to read at every start); names kept for stack traces.
+const app = await build({ ...common, entryPoints: ['src/cli/cli.ts'], write: false, minifyWhitespace: true, minifySyntax: true });
 const appText = `(function (exports, require, module, __filename, __dirname, __meshext_url) {${app.outputFiles[0].text}\n})`;
 writeFileSync(join(DIST, 'meshext.app.js'), appText);
 
