@@ -18,9 +18,19 @@ async function readStdin(): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-// Synchronous writes to a pipe, so streamed output never queues up in memory (Node makes pipes
-// asynchronous by default; this is the long-standing way to turn that off).
-(process.stdout as unknown as { _handle?: { setBlocking?: (b: boolean) => unknown } })._handle?.setBlocking?.(true);
+// process.stdin, stdout and stderr are made on first use, and making one loads Node's stream and
+// tty code (some milliseconds of every start): a render touches none of them, writing fd 1 itself.
+let stdoutStream: NodeJS.WriteStream | undefined;
+
+/** process.stdout, made on first use, writing synchronously to a pipe so output never queues up in memory. */
+function stdout(): NodeJS.WriteStream {
+  if (stdoutStream === undefined) {
+    stdoutStream = process.stdout;
+    // Node makes pipes asynchronous by default; this is the long-standing way to turn that off.
+    (stdoutStream as unknown as { _handle?: { setBlocking?: (b: boolean) => unknown } })._handle?.setBlocking?.(true);
+  }
+  return stdoutStream;
+}
 
 /** stdout bytes go through process.stdout (copied) from now on; stdout's reader went away. */
 let stdoutAsync = false;
@@ -35,9 +45,9 @@ let stdoutClosed = false;
 function stdoutBytes(bytes: Uint8Array): void {
   if (stdoutClosed) return;
   // Text still queued in process.stdout goes first.
-  if (stdoutAsync || process.stdout.writableLength > 0) {
+  if (stdoutAsync || (stdoutStream !== undefined && stdoutStream.writableLength > 0)) {
     stdoutAsync = true;
-    process.stdout.write(Buffer.from(bytes));
+    stdout().write(Buffer.from(bytes));
     return;
   }
   let done = 0;
@@ -48,7 +58,7 @@ function stdoutBytes(bytes: Uint8Array): void {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'EAGAIN') {
         stdoutAsync = true;
-        process.stdout.write(Buffer.from(bytes.subarray(done)));
+        stdout().write(Buffer.from(bytes.subarray(done)));
         return;
       }
       if (code === 'EPIPE') {
@@ -65,9 +75,13 @@ const io: Io = {
   env: process.env,
   cwd: process.cwd(),
   stdin: readStdin,
-  stdinIsTTY: process.stdin.isTTY === true,
-  stderrIsTTY: process.stderr.isTTY === true,
-  stdout: (s) => void process.stdout.write(s),
+  get stdinIsTTY() {
+    return process.stdin.isTTY === true;
+  },
+  get stderrIsTTY() {
+    return process.stderr.isTTY === true;
+  },
+  stdout: (s) => void stdout().write(s),
   stdoutBytes,
   stderr: (s) => void process.stderr.write(s),
   self: { node: process.execPath, script: process.argv[1] ?? '' },
