@@ -4,7 +4,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parse } from 'yaml';
-import { markShared, toYaml, toYamlStream, writeYamlBytes, writeYamlStream, isPlainSafe } from '../src/emit/to-yaml.ts';
+import { markCopy, markShared, toYaml, toYamlStream, writeYamlBytes, writeYamlStream, isPlainSafe } from '../src/emit/to-yaml.ts';
 import type { Plain } from '../src/emit/to-yaml.ts';
 
 const TRICKY = ['', ' ', 'a ', ' a', 'yes', 'No', 'ON', 'off', 'y', 'n', 'Y', 'true', 'False', 'null', 'Null', '~', '0', '0777', '0x1f', '1e3', '1_000', '1:20', '.5', '-1', '+1', '.inf', '-.inf', '.NaN', '2001-12-14', 'a: b', 'a #b', 'a#b', '#x', '- x', '-x', '? x', '@x', '`x', '!x', '&x', '*x', '|x', '>x', '%x', "'x", '"x', '{x}', '[x]', 'x,y', 'line\nbreak', 'tab\there', 'trailing:', 'oci://reg.example/x@sha256:abc', 'app.kubernetes.io/managed-by', '@type', 'unicode é ✓', '\u2028', '<<', '=', 'a\\b', '😀'];
@@ -90,6 +90,107 @@ test('the byte stream is the text stream in UTF-8, however small its chunks', ()
   const none: Buffer[] = [];
   writeYamlBytes([], (b) => void none.push(Buffer.from(b)));
   assert.is(Buffer.concat(none).length, 0);
+});
+
+/** A deep copy that keeps shared objects themselves (a copy of a document shares what its model shares). */
+function copyOf<T extends Plain>(v: T, shared: ReadonlySet<object>): T {
+  if (v === null || typeof v !== 'object' || shared.has(v)) return v;
+  if (Array.isArray(v)) return v.map((x) => copyOf(x, shared)) as unknown as T;
+  return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, copyOf(x, shared)])) as T;
+}
+
+/** The stream as text and as bytes, both checked against the same documents with no sharing and no copy marks. */
+function assertPrintsAsPlain(docs: Plain[], what: string): void {
+  const text = toYamlStream(structuredClone(docs));
+  assert.is(toYamlStream(docs), text, what);
+  const chunks: Buffer[] = [];
+  writeYamlBytes(docs, (b) => void chunks.push(Buffer.from(b)), 64);
+  assert.ok(Buffer.concat(chunks).equals(Buffer.from(text)), `${what} (bytes)`);
+}
+
+test('a document marked as a copy prints as itself, whether or not it agrees with its model', () => {
+  const labels = markShared({ team: 'a' });
+  const spec = markShared({ list: [1, 'two', { three: 3 }], nested: { deep: 'x' } });
+  const item = markShared({ s: 'shared, but a sequence item' });
+  const shared = new Set<object>([labels, spec, item]);
+  const model = { apiVersion: 'v1', kind: 'X', metadata: { name: 'n', namespace: 'ns-0', labels }, spec, items: [{ name: 'ns-0.n', port: 80 }, 'x', item, []] as Plain[], n: 1 };
+  type Doc = typeof model & { [k: string]: Plain };
+  const changes: ((d: Doc) => void)[] = [
+    () => {},
+    (d) => (d.metadata.namespace = 'ns-1'),
+    (d) => {
+      d.metadata.namespace = 'yes';
+      d.items[0] = { name: 'a: b', port: 8080 };
+      d.n = 'one' as unknown as number;
+    },
+    (d) => (d.n = null as unknown as number),
+    (d) => (d.n = { x: 1 } as unknown as number),
+    (d) => (d.metadata.namespace = { x: 1 } as unknown as string),
+    (d) => (d.spec = markShared({ list: [], nested: { deep: 'x' } })),
+    (d) => (d.spec = structuredClone(spec)),
+    (d) => ((d.metadata as Record<string, Plain>).extra = 'x'),
+    (d) => delete (d.metadata as Partial<Doc['metadata']>).labels,
+    (d) => (d.metadata = { namespace: 'ns-0', name: 'n', labels }),
+    (d) => d.items.push(2),
+    (d) => d.items.pop(),
+    (d) => (d.items[1] = ['x']),
+    (d) => (d.items[2] = { s: 'another item' }),
+    (d) => (d.items[3] = [1]),
+    (d) => (d.metadata.labels = {} as typeof labels),
+    (d) => (d.extra = 'a new last key'),
+  ];
+  for (const [i, change] of changes.entries()) {
+    const copy = copyOf(model, shared) as Doc;
+    change(copy);
+    const again = copyOf(model, shared) as Doc;
+    change(again);
+    again.metadata.namespace = 'ns-2';
+    // The model before and after its copies, copies of copies, and a document marked as a copy of itself.
+    assertPrintsAsPlain([markCopy(copyOf(model, shared), model), model, markCopy(copy, model), markCopy(again, copy), markCopy(again, model), markCopy(copyOf(model, shared), model)], `change ${i}`);
+  }
+  const self = copyOf(model, shared);
+  assertPrintsAsPlain([markCopy(self, self), markCopy({}, model), markCopy({ a: 1 }, {}), markCopy({ a: 1 }, [1] as unknown as object)], 'odd models');
+});
+
+test('random copies of random documents print as themselves', () => {
+  let seed = 11;
+  const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
+  const scalarOf = (): Plain => pick<Plain>([pick(TRICKY), Math.floor(rnd() * 1000), true, null]);
+  const pool: object[] = [];
+  const gen = (depth: number): Plain => {
+    const r = rnd();
+    if (depth > 3 || r < 0.4) return scalarOf();
+    if (r < 0.5 && pool.length > 0) return pick(pool) as Plain;
+    const v: Plain = r < 0.75 ? Array.from({ length: Math.floor(rnd() * 3) }, () => gen(depth + 1)) : Object.fromEntries(Array.from({ length: Math.floor(rnd() * 4) }, () => [pick(TRICKY), gen(depth + 1)]));
+    if (rnd() < 0.2) pool.push(markShared(v as object));
+    return v;
+  };
+  // Mostly scalars changed, sometimes a scalar for a collection or the other way round.
+  const mutate = (v: Plain, shared: ReadonlySet<object>): Plain => {
+    if (v === null || typeof v !== 'object') return rnd() < 0.3 ? (rnd() < 0.9 ? scalarOf() : gen(2)) : v;
+    if (shared.has(v) || rnd() < 0.05) return rnd() < 0.1 ? scalarOf() : v;
+    if (Array.isArray(v)) return v.map((x) => mutate(x, shared));
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, mutate(x, shared)]));
+  };
+  for (let i = 0; i < 200; i++) {
+    const model = { root: gen(0), ns: 'a' };
+    const shared = new Set(pool);
+    const copies = Array.from({ length: 3 }, () => markCopy(Object.fromEntries(Object.entries(model).map(([k, x]) => [k, mutate(x, shared)])), model) as Plain);
+    assertPrintsAsPlain([model, ...copies], `run ${i}`);
+  }
+});
+
+test('an enumerable inherited key makes a copy print in full, not pass as its model', () => {
+  const model = { a: 'x', b: { c: 'v' } };
+  const copy = markCopy({ a: 'z', b: { c: 'w' } }, model);
+  const proto = Object.prototype as Record<string, unknown>;
+  proto.polluted = 'yes';
+  try {
+    assert.is(toYamlStream([model, copy]), 'a: x\nb:\n  c: v\n---\na: z\nb:\n  c: w\n');
+  } finally {
+    delete proto.polluted;
+  }
 });
 
 test('non-finite numbers print as YAML floats', () => {

@@ -5,7 +5,7 @@ import type { Sink } from '../model/diagnostic.ts';
 import { cmp } from '../model/diagnostic.ts';
 import { at } from '../model/where.ts';
 import type { Plain } from './to-yaml.ts';
-import { markShared } from './to-yaml.ts';
+import { markCopy, markShared } from './to-yaml.ts';
 import type { Placement, Resolved } from './resource.ts';
 import { emitEnvoyFilter, envoyFilterParts } from './envoy-filter.ts';
 import type { EnvoyFilterParts } from './envoy-filter.ts';
@@ -96,17 +96,25 @@ const SPEC_FIELDS_OF: Record<Exclude<keyof Resolved, 'name' | 'namespace' | 'ori
 };
 const SPEC_FIELDS = Object.keys(SPEC_FIELDS_OF) as (keyof typeof SPEC_FIELDS_OF)[];
 
+/**
+ * The resources of one Resolved differ in the namespace and names made from it alone: each is
+ * marked as a copy of the first, which the serializer writes as the first's text with those
+ * values replaced.
+ */
 function emitShared(r: Resolved, namespace: string, shared: Shared): Emitted {
+  const kin = shared.kin.get(r);
   if (r.output === 'EnvoyFilter') {
     let parts = shared.parts.get(r);
     if (parts === undefined) shared.parts.set(r, (parts = envoyFilterParts(r)));
-    return emitEnvoyFilter(r, namespace, shared.metadata, parts);
+    const doc = emitEnvoyFilter(r, namespace, shared.metadata, parts);
+    if (kin === undefined) shared.kin.set(r, doc);
+    else markCopy(doc, kin);
+    return doc;
   }
-  // The resources of one Resolved differ in namespace alone: name, labels, annotations and spec are the first one's.
-  const kin = shared.kin.get(r);
+  // Name, labels, annotations and spec are the first one's.
   if (kin !== undefined) {
     const m = kin.metadata as { readonly labels: Plain; readonly annotations: Plain };
-    return { apiVersion: kin.apiVersion!, kind: kin.kind!, metadata: { name: r.name, namespace, labels: m.labels, annotations: m.annotations }, spec: kin.spec! };
+    return markCopy({ apiVersion: kin.apiVersion!, kind: kin.kind!, metadata: { name: r.name, namespace, labels: m.labels, annotations: m.annotations }, spec: kin.spec! }, kin);
   }
   const doc = emitBySpec(r, namespace, shared);
   shared.kin.set(r, doc);

@@ -6,9 +6,11 @@
 // distinct key-and-string line and each `key:` that opens a collection is checked, quoted and
 // indented once per call and written as one piece; an object the emitters mark as shared between
 // resources (the spec every namespace's copy of a declaration has) is written, key line and all,
-// from the text of its first rendering at that depth. A stream of bytes (writeYamlBytes) writes
-// each piece straight into one reused buffer, a cached piece written again as a copy of its
-// bytes: no joined strings, and no buffer per chunk for the garbage collector.
+// from the text of its first rendering at that depth; a document the emitters mark as a copy of
+// another (the same declaration in another namespace) is written, in a stream, as that one's
+// text with the scalars that differ replaced. A stream of bytes (writeYamlBytes) writes each
+// piece straight into one reused buffer, a cached piece written again as a copy of its bytes:
+// no joined strings, and no buffer per chunk for the garbage collector.
 
 export type Plain = null | boolean | number | string | readonly Plain[] | { readonly [k: string]: Plain };
 
@@ -36,7 +38,7 @@ export function toYamlStream(values: readonly Plain[]): string {
  */
 export function writeYamlStream(values: readonly Plain[], write: (chunk: string) => void): void {
   const pieces: string[] = [];
-  const w = new Writer(pieces);
+  const w = new Writer(pieces, true);
   for (let i = 0; i < values.length; i++) {
     if (i > 0) pieces.push('---\n');
     w.document(values[i]!);
@@ -59,7 +61,7 @@ const CHUNK_PIECES = 1 << 12;
  */
 export function writeYamlBytes(values: readonly Plain[], write: (bytes: Uint8Array) => void, chunkBytes = 1 << 20): void {
   const out = new ByteSink(write, chunkBytes);
-  const w = new Writer(out);
+  const w = new Writer(out, true);
   for (let i = 0; i < values.length; i++) {
     if (i > 0) w.separator();
     w.document(values[i]!);
@@ -77,6 +79,19 @@ export function markShared<T extends object>(o: T): T {
   return o;
 }
 const SHARED = new WeakSet<object>();
+
+/**
+ * Marks a document as a copy of `model` that may differ from it in scalar values only (say, the
+ * namespace and the names made from it), so that a stream writes it as the model's text with
+ * those values replaced. A hint only: the stream checks that the two agree in everything else
+ * (keys, shapes, shared objects) and writes the document in full when they do not.
+ */
+export function markCopy<T extends object>(doc: T, model: object): T {
+  (doc as Copy)[MODEL] = model;
+  return doc;
+}
+const MODEL = Symbol('model');
+type Copy = { [MODEL]?: object };
 
 /** Buffer's own UTF-8 writer: Buffer#write's argument handling costs as much again per piece. */
 type Utf8Writer = Buffer & { utf8Write?: (s: string, offset: number) => number };
@@ -177,10 +192,17 @@ class Writer {
   private readonly values = new Map<string, Piece>();
   /** Shared object → its text under a key, and the depth that text is for. */
   private readonly texts = new Map<object, SharedText>();
+  /** In a stream: model document → its text cut at its scalars, or null when it cannot serve (markCopy). */
+  private readonly templates: Map<object, Template | null> | undefined;
+  /** While a model's text is recorded: where in `pieces` each of its scalars' text is. */
+  private holes: number[] | undefined;
+  /** A copy's scalars that differ from its model's: hole, value, hole, value… (reused). */
+  private readonly diffs: unknown[] = [];
 
-  constructor(out: string[] | ByteSink) {
+  constructor(out: string[] | ByteSink, stream = false) {
     if (Array.isArray(out)) this.pieces = out;
     else this.bytes = out;
+    if (stream) this.templates = new Map();
   }
 
   private put(p: Piece): void {
@@ -204,9 +226,72 @@ class Writer {
     if (value === null || typeof value !== 'object') this.putText(scalar(value) + '\n');
     else if (Array.isArray(value)) this.seq(value as readonly Plain[], 0, undefined);
     else {
+      const model = this.templates !== undefined ? (value as Copy)[MODEL] : undefined;
+      if (model !== undefined && model !== value && this.copy(value as PlainMap, model)) return;
       const keys = Object.keys(value);
       if (keys.length > 0) this.map(value as PlainMap, keys, 0, undefined);
     }
+  }
+
+  /** A copy as its model's text with the scalars that differ replaced; false (nothing written) when the two disagree otherwise. */
+  private copy(doc: PlainMap, model: object): boolean {
+    let t = this.templates!.get(model);
+    if (t === undefined) this.templates!.set(model, (t = this.template(model as PlainMap)));
+    if (t === null) return false;
+    const diffs = this.diffs;
+    diffs.length = 0;
+    if (!agrees(doc, t.shape, diffs)) return false;
+    let from = -1;
+    for (let i = 0; i < diffs.length; i += 2) {
+      const hole = diffs[i] as number;
+      this.segment(t, from, hole);
+      this.scalarAfter(diffs[i + 1] as null | boolean | number | string);
+      from = hole;
+    }
+    this.segment(t, from, t.starts.length);
+    return true;
+  }
+
+  /** The model's text from the end of hole `from` (-1: the start) to the start of hole `to` (the number of holes: the end). */
+  private segment(t: Template, from: number, to: number): void {
+    const key = (from + 1) * (t.starts.length + 1) + to;
+    let piece = t.segments.get(key);
+    if (piece === undefined) t.segments.set(key, (piece = new Piece(t.text.slice(from < 0 ? 0 : t.ends[from], to < t.starts.length ? t.starts[to] : t.text.length))));
+    if (piece.text.length > 0) this.put(piece);
+  }
+
+  /** A model document's text, recorded with where each scalar's text is, and its shape. */
+  private template(model: PlainMap): Template | null {
+    const keys = Object.keys(model);
+    if (keys.length === 0) return null;
+    const outer = this.pieces;
+    const pieces: string[] = [];
+    const holes: number[] = [];
+    this.pieces = pieces;
+    this.holes = holes;
+    this.map(model, keys, 0, undefined);
+    this.holes = undefined;
+    this.pieces = outer;
+    const count = { holes: 0 };
+    const shape = shapeOf(model, count, true);
+    if (count.holes !== holes.length) return null; // cannot happen: the walks agree
+    const starts: number[] = [];
+    const ends: number[] = [];
+    let at = 0;
+    for (let i = 0, h = 0; i < pieces.length; i++) {
+      if (h < holes.length && holes[h] === i) {
+        starts.push(at);
+        ends.push(at + pieces[i]!.length);
+        h++;
+      }
+      at += pieces[i]!.length;
+    }
+    return { shape, text: pieces.join(''), starts, ends, segments: new Map() };
+  }
+
+  /** Notes that the next piece is a scalar's text, while a model is recorded. */
+  private hole(): void {
+    this.holes!.push(this.pieces!.length);
   }
 
   /** The entries of a non-empty map at `depth`; the first line starts with `lead` when given (a dash line). */
@@ -218,9 +303,16 @@ class Writer {
         this.putText(lead);
         this.put(this.key(k));
         if (v !== null && typeof v === 'object') this.collection(v, depth, undefined);
-        else this.scalarAfter(v);
+        else {
+          if (this.holes !== undefined) this.hole();
+          this.scalarAfter(v);
+        }
       } else if (v !== null && typeof v === 'object') this.collection(v, depth, k);
-      else if (typeof v === 'string') this.put(this.scalarLine(depth, k, v));
+      else if (this.holes !== undefined) {
+        this.put(this.keyLine(depth, k));
+        this.hole();
+        this.scalarAfter(v);
+      } else if (typeof v === 'string') this.put(this.scalarLine(depth, k, v));
       else this.putText(this.keyLine(depth, k).text + scalarAfter(v));
     }
   }
@@ -242,6 +334,11 @@ class Writer {
         }
       } else if (i === 0 && lead !== undefined) {
         this.putText(lead + '-');
+        if (this.holes !== undefined) this.hole();
+        this.scalarAfter(item);
+      } else if (this.holes !== undefined) {
+        this.putText(indentOf(depth) + '-');
+        this.hole();
         this.scalarAfter(item);
       } else if (typeof item === 'string') this.put(this.itemLine(depth, item));
       else this.putText(indentOf(depth) + '-' + scalarAfter(item));
@@ -267,11 +364,15 @@ class Writer {
       return;
     }
     if (key !== undefined) this.put(this.keyLine(depth, key));
+    // Its text is one piece, holes and all: a copy must hold this very object.
     const outer = this.pieces;
+    const holes = this.holes;
     const pieces: string[] = [];
     this.pieces = pieces;
+    this.holes = undefined;
     this.value(v as Plain, depth, undefined);
     this.pieces = outer;
+    this.holes = holes;
     const text = new Piece(pieces.join(''));
     this.put(text);
     // Met at another depth before: its text there stays.
@@ -347,6 +448,78 @@ class Writer {
     if (text === undefined) this.values.set(v, (text = new Piece(` ${scalar(v)}\n`)));
     return text;
   }
+}
+
+/** A model document's text cut at its scalars (holes), and what a copy must agree with it on. */
+interface Template {
+  readonly shape: Shape;
+  readonly text: string;
+  /** Where each hole's text (` scalar\n`) starts and ends in `text`, in text order. */
+  readonly starts: readonly number[];
+  readonly ends: readonly number[];
+  /** The text between two holes, by (from + 1) × (holes + 1) + to. */
+  readonly segments: Map<number, Piece>;
+}
+
+/**
+ * What a copy must agree with its model on, walked in the order the writer writes: a map's keys
+ * in order and their values, a sequence's items, a shared object (that very object, written as
+ * one piece), or a scalar (a hole, which the copy may fill with another scalar). One class for
+ * all four, so that checking a copy reads the same fields of the same kind of object.
+ */
+class Shape {
+  constructor(
+    readonly kind: 0 | 1 | 2 | 3,
+    /** Map: its keys; sequence: none. */
+    readonly keys: readonly string[],
+    /** Map: its values' shapes, key by key; sequence: its items'. */
+    readonly parts: readonly Shape[],
+    /** Shared: the object; hole: the scalar. */
+    readonly value: unknown,
+    /** Hole: its number, in text order. */
+    readonly hole: number,
+  ) {}
+}
+const MAP = 0;
+const SEQ = 1;
+const SHARED_OBJECT = 2;
+const HOLE = 3;
+
+/** The shape of a map's value, or (`item`) of a document or sequence item, which the writer never takes as shared. */
+function shapeOf(v: Plain, count: { holes: number }, item = false): Shape {
+  if (v === null || typeof v !== 'object') return new Shape(HOLE, [], [], v, count.holes++);
+  if (!item && SHARED.has(v)) return new Shape(SHARED_OBJECT, [], [], v, -1);
+  if (Array.isArray(v)) return new Shape(SEQ, [], (v as readonly Plain[]).map((x) => shapeOf(x, count, true)), undefined, -1);
+  const keys = Object.keys(v);
+  return new Shape(MAP, keys, keys.map((k) => shapeOf((v as PlainMap)[k]!, count)), undefined, -1);
+}
+
+/** Whether `v` agrees with `shape` but in scalars; those that differ are added to `diffs` as hole, value. */
+function agrees(v: Plain, shape: Shape, diffs: unknown[]): boolean {
+  const kind = shape.kind;
+  if (kind === HOLE) {
+    if (v !== null && typeof v === 'object') return false;
+    if (v !== shape.value) diffs.push(shape.hole, v);
+    return true;
+  }
+  if (kind === SHARED_OBJECT) return v === shape.value;
+  if (v === null || typeof v !== 'object') return false;
+  const parts = shape.parts;
+  if (kind === SEQ) {
+    if (!Array.isArray(v) || v.length !== parts.length) return false;
+    for (let i = 0; i < v.length; i++) if (!agrees((v as readonly Plain[])[i]!, parts[i]!, diffs)) return false;
+    return true;
+  }
+  if (Array.isArray(v)) return false;
+  // for-in reads a plain object's own keys in Object.keys order without making an array; a
+  // key it finds beyond them (an enumerable inherited one) makes a disagreement, never a wrong text.
+  const keys = shape.keys;
+  let i = 0;
+  for (const k in v) {
+    if (i >= keys.length || k !== keys[i] || !agrees((v as PlainMap)[k]!, parts[i]!, diffs)) return false;
+    i++;
+  }
+  return i === keys.length;
 }
 
 /** ` scalar\n`. */
