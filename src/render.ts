@@ -45,6 +45,8 @@ export interface RenderRequest {
 
 export interface RenderResult {
   readonly resources: readonly Emitted[];
+  /** The same resources, made as they are read: what a caller that only writes them out reads (issue 5). */
+  readonly stream: Iterable<Emitted>;
   readonly resolved: readonly Resolved[];
   readonly targets: readonly Target[];
   readonly diagnostics: readonly Diagnostic[];
@@ -68,7 +70,7 @@ export async function render(req: RenderRequest): Promise<RenderResult> {
     seen.add(k);
     diagnostics.push(d);
   };
-  const empty = { resources: [], resolved: [], targets: [], images: new Map() };
+  const empty = { resources: [], stream: [], resolved: [], targets: [], images: new Map() };
   const fail = (exitCode: 1 | 3, extra: Partial<RenderResult> = {}): RenderResult => ({ ...empty, ...extra, diagnostics: sortDiagnostics(diagnostics), exitCode });
 
   let root: string | undefined;
@@ -123,15 +125,19 @@ export async function render(req: RenderRequest): Promise<RenderResult> {
     placements.push({ resolved: r, namespaces: t.namespaces });
     placed.push(t);
   }
-  const resources = emitResources(placements, report);
+  const emission = emitResources(placements, report);
   if (hasErrors(diagnostics)) return fail(1, { mesh, root, classified, lockFile, targets });
-  if (resources.length === 0 && !req.allowEmpty) {
+  if (emission.count === 0 && !req.allowEmpty) {
     report({ code: 'NOTHING_TO_RENDER', severity: 'error', message: 'nothing to render: the declarations produce no resource (pass --allow-empty to print an empty stream on purpose)' });
     return fail(1, { mesh, root, classified, lockFile, targets });
   }
+  let resources: Emitted[] | undefined;
   let resolved: Resolved[] | undefined;
   return {
-    resources,
+    get resources() {
+      return (resources ??= [...emission]);
+    },
+    stream: emission,
     // One Resolved per declaration and namespace, made only for a caller that reads them (validate, explain).
     get resolved() {
       return (resolved ??= perNamespace(placements, placed));

@@ -18,10 +18,20 @@ const EMITTERS = { WasmPlugin: emitWasmPlugin, TrafficExtension: emitTrafficExte
 
 export type Emitted = { readonly [k: string]: Plain };
 
-export function emitResources(placements: readonly Placement[], report: Sink): Emitted[] {
-  const shared: Shared = { specs: new Map(), kin: new Map(), parts: new Map(), metadata: createMetadataCache() };
-  const out: Emitted[] = [];
+/**
+ * The resources of a render, in output order and checked against rule 5, made as they are read:
+ * a stream written from it never holds them all (issue 5: 90,000 objects the garbage collector
+ * would otherwise carry to the end of the render). Each reading makes them afresh.
+ */
+export interface Emission extends Iterable<Emitted> {
+  readonly count: number;
+}
+
+export function emitResources(placements: readonly Placement[], report: Sink): Emission {
+  const plan: [string, Resolved[]][] = [];
+  let count = 0;
   for (const [namespace, here] of byNamespace(placements)) {
+    const kept: Resolved[] = [];
     for (let i = 0; i < here.length; i++) {
       const r = here[i]!;
       const prev = here[i - 1];
@@ -31,10 +41,18 @@ export function emitResources(placements: readonly Placement[], report: Sink): E
         report(at(r.origin, ['metadata', 'name'], 'DUPLICATE_OUTPUT', `${r.output} ${namespace}/${r.name} is produced twice: by ${o.kind} ${o.name} (${o.file}:${o.line}) and by ${r.origin.kind} ${r.origin.name} (${r.origin.file}:${r.origin.line})`));
         continue;
       }
-      out.push(emitShared(r, namespace, shared));
+      kept.push(r);
     }
+    plan.push([namespace, kept]);
+    count += kept.length;
   }
-  return out;
+  return {
+    count,
+    *[Symbol.iterator]() {
+      const shared: Shared = { specs: new Map(), kin: new Map(), parts: new Map(), metadata: createMetadataCache() };
+      for (const [namespace, here] of plan) for (const r of here) yield emitShared(r, namespace, shared);
+    },
+  };
 }
 
 /**

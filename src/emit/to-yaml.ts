@@ -36,12 +36,14 @@ export function toYamlStream(values: readonly Plain[]): string {
  * out never holds the whole stream: at 100,000 resources that is the difference between
  * holding the output once and holding it two or three times over (issue 5).
  */
-export function writeYamlStream(values: readonly Plain[], write: (chunk: string) => void): void {
+export function writeYamlStream(values: Iterable<Plain>, write: (chunk: string) => void): void {
   const pieces: string[] = [];
   const w = new Writer(pieces, true);
-  for (let i = 0; i < values.length; i++) {
-    if (i > 0) pieces.push('---\n');
-    w.document(values[i]!);
+  let first = true;
+  for (const value of values) {
+    if (!first) pieces.push('---\n');
+    first = false;
+    w.document(value);
     if (pieces.length >= CHUNK_PIECES) {
       write(pieces.join(''));
       pieces.length = 0;
@@ -59,12 +61,14 @@ const CHUNK_PIECES = 1 << 12;
  * buffer the next chunk reuses: `write` must be done with it when it returns (a synchronous
  * write, or a copy). At least one chunk is written, possibly empty.
  */
-export function writeYamlBytes(values: readonly Plain[], write: (bytes: Uint8Array) => void, chunkBytes = 1 << 20): void {
+export function writeYamlBytes(values: Iterable<Plain>, write: (bytes: Uint8Array) => void, chunkBytes = 1 << 20): void {
   const out = new ByteSink(write, chunkBytes);
   const w = new Writer(out, true);
-  for (let i = 0; i < values.length; i++) {
-    if (i > 0) w.separator();
-    w.document(values[i]!);
+  let first = true;
+  for (const value of values) {
+    if (!first) w.separator();
+    first = false;
+    w.document(value);
   }
   out.end();
 }

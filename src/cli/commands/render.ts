@@ -42,9 +42,10 @@ export const run: Command = async (args, io) => {
   if (result.exitCode !== 0) return result.exitCode;
   if (typeof p.values.diff === 'string') return printDiff(io, resolve(io.cwd, p.values.diff), result.resources);
   if (format === 'yaml' && typeof p.values.output !== 'string') {
-    // Streamed in chunks as it is produced: a 100,000-resource render never holds its whole text.
-    if (io.stdoutBytes) writeYamlBytes(result.resources, io.stdoutBytes);
-    else writeYamlStream(result.resources, io.stdout);
+    // Streamed in chunks as it is produced: a 100,000-resource render never holds its whole text,
+    // nor all its resources.
+    if (io.stdoutBytes) writeYamlBytes(result.stream, io.stdoutBytes);
+    else writeYamlStream(result.stream, io.stdout);
     return EXIT.ok;
   }
   const text = serialize(result.resources, format as Format);
