@@ -2,7 +2,7 @@
 
 import type { Sink } from '../model/diagnostic.ts';
 import type { Extension, ExtensionFields, Override } from '../model/extension.ts';
-import type { Mesh } from '../model/mesh.ts';
+import type { InventoryNamespace, Mesh } from '../model/mesh.ts';
 import { at } from '../model/where.ts';
 import { matchSelector } from './match-selector.ts';
 import { inventoryEntry, selectNamespaces } from './select-namespaces.ts';
@@ -43,10 +43,21 @@ export function expandExtension(ext: Extension, mesh: Mesh, report: Sink): Targe
   // Namespaces the same overrides apply to make one target (issue 5: a declaration expands
   // into thousands of namespaces, and everything downstream works per target).
   const byApplied = new Map<string, { readonly namespaces: string[]; readonly target: Target }>();
+  const overrides = ext.overrides ?? [];
+  const applied: Override[] = [];
   for (const namespace of namespaces) {
-    const applied = (ext.overrides ?? []).filter((o) => overrideApplies(o, namespace, mesh));
-    for (const o of applied) used.add(o.index);
-    const key = applied.map((o) => o.index).join(',');
+    // The key of the overrides that apply here, made only where some do (most namespaces take none).
+    let key = '';
+    applied.length = 0;
+    if (overrides.length > 0) {
+      const entry = inventoryEntry(mesh, namespace);
+      for (const o of overrides) {
+        if (!overrideApplies(o, namespace, entry, mesh)) continue;
+        applied.push(o);
+        used.add(o.index);
+        key += key === '' ? `${o.index}` : `,${o.index}`;
+      }
+    }
     const same = byApplied.get(key);
     if (same) same.namespaces.push(namespace);
     else {
@@ -61,10 +72,9 @@ export function expandExtension(ext: Extension, mesh: Mesh, report: Sink): Targe
   return targets;
 }
 
-function overrideApplies(o: Override, namespace: string, mesh: Mesh): boolean {
+function overrideApplies(o: Override, namespace: string, entry: InventoryNamespace, mesh: Mesh): boolean {
   const selects = o.namespaces !== undefined || o.namespaceSelector !== undefined || o.tenants !== undefined;
   if (!selects) return true;
-  const entry = inventoryEntry(mesh, namespace);
   return (
     (o.namespaces?.includes(namespace) ?? false) ||
     (o.namespaceSelector !== undefined && namespace !== mesh.controlPlaneNamespace && matchSelector(o.namespaceSelector, entry.labels)) ||

@@ -3,7 +3,8 @@
 import type { LabelSelector } from '../model/extension.ts';
 
 export function matchSelector(selector: LabelSelector, labels: Readonly<Record<string, string>>): boolean {
-  for (const [k, v] of Object.entries(selector.matchLabels ?? {})) if (labels[k] !== v) return false;
+  const want = selector.matchLabels;
+  if (want !== undefined) for (const k of Object.keys(want)) if (labels[k] !== want[k]) return false;
   for (const e of selector.matchExpressions ?? []) {
     const has = Object.prototype.hasOwnProperty.call(labels, e.key);
     const values = e.values ?? [];
