@@ -57,25 +57,20 @@ export function emitResources(placements: readonly Placement[], report: Sink): E
 
 /**
  * Namespace → what is placed there, both in output order: by namespace, kind, name, then source
- * position, as one stable sort over all five keys would give, but each Resolved is ranked once
- * and each namespace's few are sorted apart by rank (issue 5: 100,000 resources).
+ * position, as one stable sort over all five keys would give; but only the placements are
+ * sorted (a few hundred), and filled into each namespace in that order (issue 5: 100,000 resources).
  */
 function byNamespace(placements: readonly Placement[]): [string, Resolved[]][] {
   const byKey = (a: Resolved, b: Resolved) => cmp(a.output, b.output) || cmp(a.name, b.name) || cmp(a.origin.file, b.origin.file) || a.origin.line - b.origin.line;
-  const order = placements.map((_, i) => i).sort((a, b) => byKey(placements[a]!.resolved, placements[b]!.resolved));
-  // Placements that compare equal share a rank, so the stable sort below keeps their input order.
-  const rank = new Int32Array(placements.length);
-  for (let n = 1; n < order.length; n++) rank[order[n]!] = byKey(placements[order[n - 1]!]!.resolved, placements[order[n]!]!.resolved) === 0 ? rank[order[n - 1]!]! : n;
-
-  const buckets = new Map<string, number[]>();
-  for (let i = 0; i < placements.length; i++) {
-    for (const ns of placements[i]!.namespaces) {
+  const buckets = new Map<string, Resolved[]>();
+  for (const p of [...placements].sort((a, b) => byKey(a.resolved, b.resolved))) {
+    for (const ns of p.namespaces) {
       const bucket = buckets.get(ns);
-      if (bucket) bucket.push(i);
-      else buckets.set(ns, [i]);
+      if (bucket) bucket.push(p.resolved);
+      else buckets.set(ns, [p.resolved]);
     }
   }
-  return [...buckets.keys()].sort(cmp).map((ns) => [ns, buckets.get(ns)!.sort((a, b) => rank[a]! - rank[b]!).map((i) => placements[i]!.resolved)]);
+  return [...buckets.keys()].sort(cmp).map((ns) => [ns, buckets.get(ns)!]);
 }
 
 interface Shared {
