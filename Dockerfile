@@ -14,7 +14,8 @@ COPY src/ src/
 RUN npm run build && node dist/meshext.cjs --version
 
 FROM ${NODE_IMAGE}
-# The bundle is self-contained (dependencies inlined, chunks beside it): no node_modules at run time.
+# The bundle is self-contained (dependencies inlined; the app script, its V8 code cache, made by
+# this same Node in the build stage, and the validator scripts beside the entry): no node_modules.
 COPY --from=build /src/dist/ /opt/meshext/dist/
 # Argo CD's user: the cmp-server runs as 999 (runAsUser in the repo-server patch) and unpacks each
 # request under /tmp, an emptyDir of its own, where meshext keeps its image cache too.
