@@ -94,6 +94,7 @@ const ACCEPTED = [
   'toString: 1\nconstructor: {a: 1}\nhasOwnProperty: x\n',
   'a: é\né: 😀\nb: x\u00a0y\n',
   'a: |\n  x',
+  `a: 1e308\nb: -1e-400\n${'k'.repeat(1023)}: 1\n`,
 ];
 
 test('accepts the common subset, and reads it as the library does', () => {
@@ -134,6 +135,25 @@ const DECLINED = [
   'a: {b}',
   'a: [a: b]',
   'a: "\\uD800"',
+  'a:\n-\n#c\n  x\n- y', // the library reads the one item "x - y": a comment line made it forget the indentation
+  'a:\n-\n\n# c\n  x\n- y',
+  'a:\n#c\n  x\nb: 1', // and here refuses a two-line key "x b"
+  '{a: 1\n# c\n}', // the library: "Comments must be separated from other tokens by white space"
+  'a: {b: [1]\n# c\n  }',
+  'a: 1\n... b: 1', // a document end marker, then content: not a key `... b`
+  'a:\n- \n... b: 1',
+  '{a: 1}\nb: 2', // content after a flow root: the library refuses it
+  '{a: 1}\n{b: 2}',
+  'a: 1e400', // past the double range: Infinity, not JSON data
+  'a: [-1e400]',
+  `a: ${'9'.repeat(400)}`,
+  `a: 0x${'f'.repeat(300)}`,
+  // The library measures a key's 1024 from the end of the node before it, which for an empty
+  // value or item lies before the line break, and before any blank lines of spaces after it.
+  `a:\n${'k'.repeat(1024)}: 1`,
+  `x:\n  a:\n  ${'k'.repeat(1022)}: 1`,
+  `x:\n- a:\n  ${'k'.repeat(1022)}: 1`,
+  `a:\n  -\n${' '.repeat(1100)}\nk: 1`,
 ];
 
 test('declines what it does not read exactly as the library does, errors included', () => {
@@ -203,6 +223,104 @@ test('random documents in random styles: accepted ones read as the library reads
     { seed: SEED, numRuns: RUNS * 5 },
   );
   assert.ok(accepted > RUNS, `only ${accepted} of ${RUNS * 5} accepted`);
+});
+
+// Layouts the style generator above does not write: compact `- a: 1` and `- - x`, lists at their
+// key's indentation, flow collections over lines, block scalars, comments, blank lines (of spaces
+// too), empty values and items, indented roots, empty documents, keys near the 1024 limit. Each
+// choice reads the next number of a tape, so fast-check can shrink a failing layout.
+type Tape = () => number;
+const LAYOUT_SCALARS = ['x', 'a b', 'true', '1', '-0', '0x1f', '1e3', '1e400', '~', 'null', '', 'é😀', 'a: b', 'a #b', 'a#b', '- x', ':x', '-x', '?x', 'x:', '[x]', "it's", '"q"', '---', '...', '#', 'a,b', ' x', 'x ', '\u00a0', 'l1\nl2', 'l1\n\nl2\n'];
+const LAYOUT_KEYS = ['a', 'b', 'key', 'x-y', 'a.b/c', 'é', 'true', '1', 'a b', "it's", 'a#b', '-d', '?q', ':c', 'toString', '__proto__', '<<', '---', '...', '... x', '--- x', 'k'.repeat(1015), 'k'.repeat(1023)];
+
+function layoutValue(pick: (n: number) => number, depth: number): unknown {
+  const r = pick(depth > 3 ? 5 : 10);
+  if (r < 5) return [pick(1000) - 500, null, true, 1.5, LAYOUT_SCALARS[pick(LAYOUT_SCALARS.length)]][r];
+  if (r < 8) return Object.fromEntries(Array.from({ length: 1 + pick(4) }, () => [LAYOUT_KEYS[pick(LAYOUT_KEYS.length)]!, layoutValue(pick, depth + 1)]));
+  return Array.from({ length: 1 + pick(4) }, () => layoutValue(pick, depth + 1));
+}
+
+function layoutStream(next: Tape): string {
+  const pick = (n: number): number => next() % n;
+  const scalar = (v: unknown): string => {
+    if (typeof v !== 'string') return String(v);
+    const q = pick(4);
+    if (q <= 1 && v !== '' && !/[\n"'\\]/.test(v)) return v;
+    return q === 2 && !v.includes('\n') ? `'${v.replace(/'/g, "''")}'` : JSON.stringify(v);
+  };
+  const eol = (): string => [' # c', '  #c: d', ' ', '', '', '', '', ''][pick(8)]!;
+  const between = (ind: number): string => [`\n`, `${' '.repeat(pick(ind + 4))}\n`, `${' '.repeat(pick(ind + 4))}# note\n`, `${' '.repeat(pick(ind + 4))}#note\n`, `${' '.repeat(pick(3) * 40)}\n`][pick(12)] ?? '';
+  // A flow collection whose continuation lines are indented at least `min` columns.
+  const flow = (v: unknown, min: number): string => {
+    const br = (): string => [`\n${' '.repeat(min + pick(3))}`, ` # c\n${' '.repeat(min + pick(2))}`, `\n${' '.repeat(pick(2) * min)}# c\n${' '.repeat(min)}`, '', ' '][pick(5)]!;
+    if (Array.isArray(v)) return `[${br()}${v.map((x) => flow(x, min)).join(`,${br()}`)}${pick(4) === 0 ? ',' : ''}${br()}]`;
+    if (v !== null && typeof v === 'object') return `{${br()}${Object.entries(v).map(([k, x]) => `${scalar(k)}:${pick(5) === 0 ? '' : ' '}${x === null && pick(2) ? '' : flow(x, min)}`).join(`,${br()}`)}${br()}}`;
+    return scalar(v);
+  };
+  const blockScalar = (v: string, ind: number): string | undefined => {
+    if (!v.includes('\n') || /^ |\n /.test(v)) return undefined;
+    const chomp = v.endsWith('\n') ? '' : '-';
+    const lines = v.replace(/\n$/, '').split('\n').map((l) => (l ? ' '.repeat(ind) + l : ''));
+    if (pick(3) === 0) return `>${chomp}\n${lines.join('\n').replace(/\n\n/g, '\n\n\n')}\n`; // folded: n + 1 breaks keep n
+    return `|${chomp}${eol()}\n${lines.join('\n')}\n${pick(3) === 0 ? '\n' : ''}`;
+  };
+  // What follows `key:` or `-` for a value, through its last line break.
+  const after = (v: unknown, ind: number, inList: boolean): string => {
+    const step = 1 + pick(3);
+    if (Array.isArray(v) && v.length > 0 && pick(3) !== 0) {
+      if (inList && pick(2) === 0) return ` ${block(v, ind + 2).slice(ind + 2)}`; // - - x
+      return `${eol()}\n${between(ind)}${block(v, !inList && pick(2) === 0 ? ind : ind + step)}`;
+    }
+    if (v !== null && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length > 0 && pick(3) !== 0) {
+      if (inList && pick(2) === 0) return `${' '.repeat(step)}${block(v, ind + 1 + step).slice(ind + 1 + step)}`; // - a: 1
+      return `${eol()}\n${between(ind)}${block(v, ind + step)}`;
+    }
+    const b = typeof v === 'string' ? blockScalar(v, ind + step) : undefined;
+    if (b !== undefined && pick(2) === 0) return ` ${b}`;
+    if (v === null && pick(2) === 0) return `${[' ', '', '   '][pick(3)]}${eol()}\n`;
+    if (pick(6) === 0) return `${eol()}\n${between(ind)}${' '.repeat(ind + step)}${flow(v, ind + step + 1)}${eol()}\n`;
+    return `${[' ', ' ', '  '][pick(3)]}${flow(v, ind + 1)}${eol()}\n`;
+  };
+  const block = (v: unknown, ind: number): string => {
+    const pad = ' '.repeat(ind);
+    if (Array.isArray(v)) return v.map((x) => `${pad}-${after(x, ind, true)}${between(ind)}`).join('');
+    return Object.entries(v as Record<string, unknown>).map(([k, x]) => `${pad}${scalar(k)}${pick(10) === 0 ? ' ' : ''}:${after(x, ind, false)}${between(ind)}`).join('');
+  };
+  let out = pick(3) === 0 ? '# head\n' : '';
+  for (let i = 1 + pick(3); i > 0; i--) {
+    if (out !== '' || pick(3) === 0) out += ['---\n', '--- # c\n', '---\n---\n', '---\n# only\n---\n', '--- \n\n'][pick(5)];
+    const map = Object.fromEntries(Array.from({ length: 1 + pick(4) }, () => [LAYOUT_KEYS[pick(LAYOUT_KEYS.length)]!, layoutValue(pick, 1)]));
+    out += pick(6) === 0 ? `${flow(map, 0)}${eol()}\n` : block(map, pick(8) === 0 ? 2 : 0);
+  }
+  return pick(5) === 0 ? out.replace(/\n$/, '') : out;
+}
+
+test('random layouts: accepted ones read as the library reads them', () => {
+  let accepted = 0;
+  fc.assert(
+    fc.property(fc.array(fc.nat(999), { minLength: 1, maxLength: 400 }), (tape) => {
+      let i = 0;
+      if (agrees(layoutStream(() => tape[i++ % tape.length]!))) accepted++;
+      return true;
+    }),
+    { seed: SEED, numRuns: RUNS * 5 },
+  );
+  assert.ok(accepted > RUNS / 2, `only ${accepted} of ${RUNS * 5} accepted`);
+});
+
+test('keys near the 1024 limit after every kind of node: declined or read as the library reads them', () => {
+  const before = fc.constantFrom('', 'a: 1\n', 'a: 1 # c\n', 'a:\n', 'a:  \n', 'a: # c\n', 'a: |\n  x\n\n', 'a: [b,\n  c]\n', 'a:\n  -\n', 'a:\n  - # c\n', 'a:\n- x\n', '---\n', 'x: 1\n---\n');
+  const gap = fc.constantFrom('', '\n', '   \n', `${' '.repeat(600)}\n`, '# c\n', `${' '.repeat(600)}\n${' '.repeat(600)}\n`);
+  const nest = fc.constantFrom('', 'n:\n  ', 'n:\n- ', 'n:\n  - ', 'n:\n  b:\n  ');
+  fc.assert(
+    fc.property(before, gap, nest, fc.integer({ min: 1000, max: 1030 }), fc.nat(2), (b, g, n, len, q) => {
+      const k = q === 0 ? 'k'.repeat(len) : q === 1 ? `"${'k'.repeat(len - 2)}"` : `'${'k'.repeat(len - 2)}' `;
+      agrees(`${b}${g}${n}${k}: 1\n`);
+      agrees(`${b}${n}x:\n${g}${n.endsWith('- ') ? n.slice(n.indexOf('\n') + 1).replace('- ', '  ') : n.slice(n.indexOf('\n') + 1)}${k}: 1\n`);
+      return true;
+    }),
+    { seed: SEED, numRuns: RUNS * 2 },
+  );
 });
 
 const DAMAGE = [' ', '  ', '\n', ':', ': ', '-', '- ', '#', ' #', '"', "'", '[', ']', '{', '}', ',', '|', '>', '&a', '*a', '!', '?', '---\n', '...\n', '\\', '\t', 'x'];

@@ -152,6 +152,8 @@ class Reader {
         value = this.flowMap(-1);
         this.lineEnd();
         this.nextContentLine();
+        // Only a new document may follow a flow root: more content is the library's error.
+        if (this.pos < this.end && !this.atMarker('---')) throw GIVE_UP;
       } else {
         const indent = this.col;
         if (!this.startsKey()) throw GIVE_UP; // a list or a scalar: not a declaration, the library says why
@@ -264,7 +266,8 @@ class Reader {
       setField(map, key, value);
       keys?.set(key, keyAt);
       if (this.pos >= this.end || this.col < indent || this.atMarker('---')) break;
-      if (this.col > indent || this.atEntry() || !this.startsKey()) throw GIVE_UP;
+      // `... x: 1` ends the document (then has content after it), it is no key.
+      if (this.col > indent || this.atEntry() || this.atMarker('...') || !this.startsKey()) throw GIVE_UP;
     }
     this.depth--;
     return map;
@@ -286,10 +289,11 @@ class Reader {
       if (c === NL || c === HASH || Number.isNaN(c)) {
         // The item is on the next lines (or empty).
         this.lineEnd();
+        const next = this.pos;
         this.nextContentLine();
         if (this.pos < this.end && this.col > indent && !this.atMarker('---')) {
           itemAt = this.pos;
-          value = this.blockNode(indent);
+          value = this.blockNode(indent, this.pos - this.col === next);
         } else value = null; // cited where its line's spaces end, as the library does
       } else {
         const column = dashCol + (this.pos - dashAt);
@@ -311,11 +315,18 @@ class Reader {
     return list;
   }
 
-  /** The node starting on a content line deeper than `parent`. Leaves pos at the next content line. */
-  private blockNode(parent: number): unknown {
+  /**
+   * The node starting on a content line deeper than `parent`, the line after its `key:` or `-` if
+   * `adjacent`. Leaves pos at the next content line.
+   */
+  private blockNode(parent: number, adjacent: boolean): unknown {
     const indent = this.col;
     if (this.atEntry()) return this.blockList(indent);
     if (this.startsKey()) return this.blockMap(indent);
+    // The library forgets how deep a scalar's lines must be after a blank line or a comment line
+    // that starts at column 0 (or `#x` at any column): `-`, blank, `# c`, `  x`, `- y` reads as the
+    // one item "x - y". A scalar or flow collection on its own line must follow its `key:` or `-` line.
+    if (!adjacent) throw GIVE_UP;
     return this.inlineValue(parent);
   }
 
@@ -325,9 +336,10 @@ class Reader {
     const c = this.code(this.pos);
     if (c === NL || c === HASH || Number.isNaN(c)) {
       this.lineEnd();
+      const next = this.pos;
       this.nextContentLine();
       if (this.pos >= this.end || this.atMarker('---')) return null;
-      if (this.col > indent) return this.blockNode(indent);
+      if (this.col > indent) return this.blockNode(indent, this.pos - this.col === next);
       // A list may sit at its key's own indentation.
       if (inMap && this.col === indent && this.atEntry()) return this.blockList(indent);
       return null;
@@ -373,8 +385,12 @@ class Reader {
       key = resolved;
       this.pos = stop;
     }
-    if (this.pos - start > MAX_KEY || this.code(this.pos) !== COLON || !this.separated(this.pos + 1)) throw GIVE_UP;
-    if (key === '<<') throw GIVE_UP;
+    if (this.code(this.pos) !== COLON || !this.separated(this.pos + 1)) throw GIVE_UP;
+    // The library measures the 1024 from where the previous node ended, and an empty node (`-`, `a:`)
+    // can end before the blank lines that follow it: measure from the last non-blank character.
+    let from = start;
+    while (from > 0 && (this.code(from - 1) === SPACE || this.code(from - 1) === NL)) from--;
+    if (this.pos - from > MAX_KEY || key === '<<') throw GIVE_UP;
     this.pos++;
     return key;
   }
@@ -570,6 +586,9 @@ class Reader {
         const lineStart = this.pos;
         while (text.charCodeAt(this.pos) === SPACE) this.pos++;
         const n = text.charCodeAt(this.pos);
+        // A comment at column 0 right after a flow map's value is an error to the library (its line
+        // break goes with the value): leave every such comment to it.
+        if (n === HASH && this.pos === lineStart) throw GIVE_UP;
         if (n === NL || n === HASH) continue;
         this.col = this.pos - lineStart;
         if (this.col <= parent || (this.col === 0 && (this.atMarker('---') || this.atMarker('...')))) throw GIVE_UP;
@@ -704,10 +723,14 @@ function resolvePlain(s: string): unknown {
   if (!(c <= 57 /* 9 */ || c === 126 /* ~ */ || c === 110 || c === 78 || c === 116 || c === 84 || c === 102 || c === 70)) return s;
   if (NULL.test(s)) return null;
   if (BOOL.test(s)) return s[0] === 't' || s[0] === 'T';
-  if (OCT.test(s)) return parseInt(s.substring(2), 8);
-  if (INT.test(s)) return parseInt(s, 10);
-  if (HEX.test(s)) return parseInt(s.substring(2), 16);
-  if (NOT_FINITE.test(s)) throw GIVE_UP; // not JSON data: the library path reports it
-  if (FLOAT.test(s)) return parseFloat(s);
-  return s;
+  let n: number;
+  if (OCT.test(s)) n = parseInt(s.substring(2), 8);
+  else if (INT.test(s)) n = parseInt(s, 10);
+  else if (HEX.test(s)) n = parseInt(s.substring(2), 16);
+  else if (NOT_FINITE.test(s)) throw GIVE_UP; // not JSON data: the library path reports it
+  else if (FLOAT.test(s)) n = parseFloat(s);
+  else return s;
+  // Digits past the double range (1e400, a 400-digit integer) read as Infinity: not JSON data either.
+  if (n === Infinity || n === -Infinity) throw GIVE_UP;
+  return n;
 }
