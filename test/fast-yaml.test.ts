@@ -12,6 +12,7 @@ import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
 import { commonYamlLocator, parseCommonYaml } from '../src/load/fast-yaml.ts';
 import { parseWithLibrary } from '../src/load/parse-yaml-library.ts';
+import { parseResourceList } from '../src/load/parse-resource-list.ts';
 
 const SEED = Number(process.env.FC_SEED ?? 20261123);
 const RUNS = Number(process.env.FC_RUNS ?? 400);
@@ -354,6 +355,37 @@ test('random damage to valid files: whatever the fast parser still accepts reads
     { seed: SEED, numRuns: RUNS * 5 },
   );
   assert.ok(accepted > RUNS / 2, `only ${accepted} damaged texts accepted: the property tested little`);
+});
+
+test('a ResourceList read by the fast parser equals the library path, Go octal integers included', async () => {
+  const list = [
+    'apiVersion: config.kubernetes.io/v1',
+    'kind: ResourceList',
+    'items:',
+    '- apiVersion: v1',
+    '  kind: ConfigMap',
+    '  metadata: {name: modes, annotations: {config.kubernetes.io/index: "0"}}',
+    '  data: {a: "0755"}',
+    '  modes: [0755, 08, -0755, 0o17, 0x1F, 0, 00, 1.5, 0755.5, "0755"]',
+    'functionConfig:',
+    '  apiVersion: meshext.dev/v1alpha1',
+    '  kind: ExtensionGenerator',
+    '  metadata: {name: x}',
+    '',
+  ].join('\n');
+  assert.ok(parseCommonYaml(list, { goOctal: true }) !== undefined, 'the fast parser declined the list');
+  const fast = await parseResourceList(list, () => assert.unreachable('an error'));
+  // A tab in a comment sends the same text down the library path.
+  assert.is(parseCommonYaml(`${list}#\t\n`, { goOctal: true }), undefined);
+  const library = await parseResourceList(`${list}#\t\n`, () => assert.unreachable('an error'));
+  assert.ok(isDeepStrictEqual(fast, library), `${JSON.stringify(fast)}\n${JSON.stringify(library)}`);
+  assert.equal((fast!.items[0] as { modes: unknown[] }).modes, [493, 8, -755, 15, 31, 0, 0, 1.5, 755.5, '0755']);
+  // A second document, even an empty one, is refused on both paths alike.
+  for (const text of [`${list}---\n`, `${list}---\n${list}`]) {
+    const errors: string[] = [];
+    assert.is(await parseResourceList(text, (d) => errors.push(d.message)), undefined);
+    assert.equal(errors, ['stdin must hold one ResourceList document']);
+  }
 });
 
 test.run();

@@ -48,11 +48,16 @@ const RBRACKET = 93;
 const LBRACE = 123;
 const RBRACE = 125;
 
+export interface CommonYamlOptions {
+  /** Also read 0-prefixed digits as octal integers, as Go's yaml.v3 does for kustomize (`0755` is 493). */
+  readonly goOctal?: boolean;
+}
+
 /** The documents of `text`, or undefined when it uses anything outside the subset. */
-export function parseCommonYaml(text: string): FastDocument[] | undefined {
+export function parseCommonYaml(text: string, options: CommonYamlOptions = {}): FastDocument[] | undefined {
   if (OUTSIDE.test(text)) return undefined;
   try {
-    return new Reader(text, undefined).stream();
+    return new Reader(text, undefined, options.goOctal === true).stream();
   } catch (e) {
     if (e === GIVE_UP) return undefined;
     throw e;
@@ -127,6 +132,7 @@ class Reader {
   constructor(
     private readonly text: string,
     private readonly positions: WeakMap<object, MapPositions | ListPositions> | undefined,
+    private readonly goOctal = false,
   ) {
     this.end = text.length;
   }
@@ -361,7 +367,7 @@ class Reader {
       const start = this.pos;
       const stop = this.plainEnd(start, false);
       if (this.code(stop) === COLON) throw GIVE_UP; // `a: b: c`, or a compact map where none may be
-      value = resolvePlain(this.text.slice(start, stop));
+      value = resolvePlain(this.goOctal, this.text.slice(start, stop));
       this.pos = stop;
     }
     this.lineEnd();
@@ -380,7 +386,7 @@ class Reader {
       while (this.code(this.pos) === SPACE) this.pos++;
     } else {
       const stop = this.plainEnd(start, false);
-      const resolved = resolvePlain(this.text.slice(start, stop));
+      const resolved = resolvePlain(this.goOctal, this.text.slice(start, stop));
       if (typeof resolved !== 'string') throw GIVE_UP; // a key that is a number, a bool or null
       key = resolved;
       this.pos = stop;
@@ -641,7 +647,7 @@ class Reader {
       } else {
         if (!this.plainStart(c, true)) throw GIVE_UP;
         const stop = this.plainEnd(this.pos, true);
-        const resolved = resolvePlain(this.text.slice(this.pos, stop));
+        const resolved = resolvePlain(this.goOctal, this.text.slice(this.pos, stop));
         if (typeof resolved !== 'string' || this.code(stop) !== COLON) throw GIVE_UP;
         key = resolved;
         this.pos = stop;
@@ -671,7 +677,7 @@ class Reader {
     if (c === DQUOTE || c === SQUOTE) return this.quoted();
     if (!this.plainStart(c, true)) throw GIVE_UP;
     const stop = this.plainEnd(this.pos, true);
-    const value = resolvePlain(this.text.slice(this.pos, stop));
+    const value = resolvePlain(this.goOctal, this.text.slice(this.pos, stop));
     this.pos = stop;
     return value;
   }
@@ -711,20 +717,22 @@ function setField(map: Record<string, unknown>, key: string, value: unknown): vo
 const NULL = /^(?:~|[Nn]ull|NULL)$/;
 const BOOL = /^(?:[Tt]rue|TRUE|[Ff]alse|FALSE)$/;
 const OCT = /^0o[0-7]+$/;
+const GO_OCT = /^0[0-7]+$/;
 const INT = /^[-+]?[0-9]+$/;
 const HEX = /^0x[0-9a-fA-F]+$/;
 const NOT_FINITE = /^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/;
 const FLOAT = /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$/;
 
-/** A plain scalar's value under the YAML 1.2 core schema, tested in the library's order. */
-function resolvePlain(s: string): unknown {
+/** A plain scalar's value under the YAML 1.2 core schema (plus Go's octal), tested in the library's order. */
+function resolvePlain(goOctal: boolean, s: string): unknown {
   const c = s.charCodeAt(0);
   // Most scalars are words: only these first characters can start a null, bool or number.
   if (!(c <= 57 /* 9 */ || c === 126 /* ~ */ || c === 110 || c === 78 || c === 116 || c === 84 || c === 102 || c === 70)) return s;
   if (NULL.test(s)) return null;
   if (BOOL.test(s)) return s[0] === 't' || s[0] === 'T';
   let n: number;
-  if (OCT.test(s)) n = parseInt(s.substring(2), 8);
+  if (goOctal && GO_OCT.test(s)) n = parseInt(s, 8);
+  else if (OCT.test(s)) n = parseInt(s.substring(2), 8);
   else if (INT.test(s)) n = parseInt(s, 10);
   else if (HEX.test(s)) n = parseInt(s.substring(2), 16);
   else if (NOT_FINITE.test(s)) throw GIVE_UP; // not JSON data: the library path reports it

@@ -27,7 +27,7 @@ export const run: Command = async (_args, io) => {
     return EXIT.usage;
   }
   const early: Diagnostic[] = [];
-  const list = parseResourceList(input, (d) => early.push(d));
+  const list = await parseResourceList(input, (d) => early.push(d));
   if (!list) return writeResults(io, early);
   const config = list.functionConfig;
   // No functionConfig: a plain transformer over the items.
