@@ -43,15 +43,16 @@ export function expandExtension(ext: Extension, mesh: Mesh, report: Sink): Targe
   // Namespaces the same overrides apply to make one target (issue 5: a declaration expands
   // into thousands of namespaces, and everything downstream works per target).
   const byApplied = new Map<string, { readonly namespaces: string[]; readonly target: Target }>();
-  const overrides = ext.overrides ?? [];
+  const candidates = overrideCandidates(ext.overrides ?? []);
   const applied: Override[] = [];
   for (const namespace of namespaces) {
     // The key of the overrides that apply here, made only where some do (most namespaces take none).
     let key = '';
     applied.length = 0;
-    if (overrides.length > 0) {
+    const maybe = candidates(namespace);
+    if (maybe.length > 0) {
       const entry = inventoryEntry(mesh, namespace);
-      for (const o of overrides) {
+      for (const o of maybe) {
         if (!overrideApplies(o, namespace, entry, mesh)) continue;
         applied.push(o);
         used.add(o.index);
@@ -70,6 +71,33 @@ export function expandExtension(ext: Extension, mesh: Mesh, report: Sink): Targe
     if (!used.has(o.index) && namespaces.length > 0) report(at(ext.origin, ['spec', 'overrides', o.index], 'OVERRIDE_UNUSED', 'this override matches none of the namespaces the declaration renders into', 'warning'));
   }
   return targets;
+}
+
+/**
+ * The overrides that may apply in a namespace, in declaration order: the ones that name it, and
+ * every one that selects by label or tenant or not at all. An override that only lists namespaces
+ * is looked up, not tried in every namespace (20,000 such overrides over 20,000 namespaces took
+ * 18 s when each was tried everywhere).
+ */
+function overrideCandidates(overrides: readonly Override[]): (namespace: string) => readonly Override[] {
+  const byName = new Map<string, Override[]>();
+  const others: Override[] = [];
+  for (const o of overrides) {
+    if (o.namespaces === undefined || o.namespaceSelector !== undefined || o.tenants !== undefined) others.push(o);
+    else for (const n of new Set(o.namespaces)) byName.get(n)?.push(o) ?? byName.set(n, [o]);
+  }
+  if (byName.size === 0) return () => others;
+  return (namespace) => {
+    const named = byName.get(namespace);
+    if (named === undefined) return others;
+    if (others.length === 0) return named;
+    // Both lists are in declaration order: merge them.
+    const out: Override[] = [];
+    let i = 0;
+    let j = 0;
+    while (i < named.length || j < others.length) out.push(j >= others.length || (i < named.length && named[i]!.index < others[j]!.index) ? named[i++]! : others[j++]!);
+    return out;
+  };
 }
 
 function overrideApplies(o: Override, namespace: string, entry: InventoryNamespace, mesh: Mesh): boolean {
