@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 import { BUNDLE, ROOT, discovers, readPlugin, requestEnv, runPluginCommand, sidecarEnv, unpackRepo } from './_argocd.ts';
 import type { AppParameter, AppSource } from './_argocd.ts';
-import { PARAMETERS, repoRootOf } from '../src/cli/commands/argocd.ts';
+import { PARAMETERS, repoRootOf, splitList } from '../src/cli/commands/argocd.ts';
 
 const NATIVE = join(ROOT, 'examples', 'native');
 const plugin = readPlugin();
@@ -307,5 +307,14 @@ test('examples/argocd: the repo-server patch wires the sidecar as the reference 
 });
 
 test.after(() => rmSync(base, { recursive: true, force: true }));
+
+test('a string parameter is split at commas and newlines, but not inside a glob pattern\'s {a,b}', () => {
+  assert.equal(splitList('a, b\nc'), ['a', 'b', 'c']);
+  assert.equal(splitList('teams/{a,b}/ext, shared'), ['teams/{a,b}/ext', 'shared']);
+  assert.equal(splitList('x/{a,{b,c}}/y,z'), ['x/{a,{b,c}}/y', 'z']);
+  assert.equal(splitList(' , ,'), []);
+  // An unbalanced brace does not swallow the lines after it.
+  assert.equal(splitList('a{b,c\nd,e'), ['a{b,c', 'd', 'e']);
+});
 
 test.run();

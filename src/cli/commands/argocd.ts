@@ -43,7 +43,8 @@ directory, it renders like \`meshext render\` with options taken from, first to 
 An empty value counts as unset. NAME is the parameter upper-cased, '-' as '_'.
 
 Parameters:
-  paths        list of files or directories (default .); a string is split at commas
+  paths        list of files, directories or glob patterns (default .); a string is split at
+               commas, except those inside a pattern's {a,b}
   lock         lock file (default: meshext.lock in the first path's directory)
   offline      true|false  use only the lock and the cache (--offline)
   locked       true|false  fail where the lock would change (--locked)
@@ -162,11 +163,22 @@ function escaped(name: string): string {
   return name.toUpperCase().replace(/[^A-Z0-9_]/g, '_');
 }
 
-function splitList(s: string): string[] {
-  return s
-    .split(/[,\n]/)
-    .map((x) => x.trim())
-    .filter((x) => x !== '');
+/** A string parameter's list: split at commas and newlines, but not at a comma of a glob's `{a,b}`. */
+export function splitList(s: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i <= s.length; i++) {
+    const c = s[i];
+    if (c === '{') depth++;
+    else if (c === '}' && depth > 0) depth--;
+    else if (i === s.length || c === '\n' || (c === ',' && depth === 0)) {
+      out.push(s.slice(start, i).trim());
+      start = i + 1;
+      if (c === '\n') depth = 0; // a brace left open ends with its line
+    }
+  }
+  return out.filter((x) => x !== '');
 }
 
 function boolOf(s: string): boolean | undefined {
