@@ -9,12 +9,15 @@
 // and CommonJS dependencies in initialisers that run on first import.
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Script } from 'node:vm';
 import { validatorFiles } from '../src/schema/_generated/validators.js';
 
 const DIST = 'dist';
+
+/** A script with a first line naming its build (a hash of it), which each code cache's stamp repeats (src/model/code-cache.ts). */
+const tagged = (text) => `//meshext-build ${createHash('sha256').update(text).digest('hex').slice(0, 32)}\n${text}`;
 rmSync(DIST, { recursive: true, force: true });
 mkdirSync(DIST);
 
@@ -32,7 +35,7 @@ const common = {
 // The app: a function expression with CommonJS's parameters, plus the URL of its own file.
 // Whitespace and syntax minified (a third less to read at every start); names kept for stack traces.
 const app = await build({ ...common, entryPoints: ['src/cli/cli.ts'], write: false, minifyWhitespace: true, minifySyntax: true });
-const appText = `(function (exports, require, module, __filename, __dirname, __meshext_url) {${app.outputFiles[0].text}\n})`;
+const appText = tagged(`(function (exports, require, module, __filename, __dirname, __meshext_url) {${app.outputFiles[0].text}\n})`);
 writeFileSync(join(DIST, 'meshext.app.js'), appText);
 
 await build({
@@ -43,21 +46,16 @@ await build({
 });
 chmodSync(join(DIST, 'meshext.cjs'), 0o755);
 
-// The per-kind validator scripts, each with V8's code cache of its compiled validator
+// The per-kind validator scripts, each to get V8's code cache of its compiled validator
 // (`<script>.cache`), which src/schema/load-validator.ts hands to V8 when it meets that kind: kept out
 // of the app's cache, which V8 reads whole on every start, so a render pays only for its own kinds.
 const GENERATED = 'src/schema/_generated';
 const validatorDir = join(DIST, '_generated');
 mkdirSync(validatorDir);
-for (const file of Object.values(validatorFiles)) {
-  copyFileSync(join(GENERATED, file), join(validatorDir, file));
-  const script = new Script(readFileSync(join(GENERATED, file), 'utf8'));
-  script.runInThisContext().validate({}); // compiles the validator, so the cache holds its bytecode
-  writeFileSync(join(validatorDir, `${file}.cache`), script.createCachedData());
-}
+for (const file of Object.values(validatorFiles)) writeFileSync(join(validatorDir, file), tagged(readFileSync(join(GENERATED, file), 'utf8')));
 
-// The app's code cache, made in a fresh Node process with no flags (V8 ties a cache to its flags),
-// after the app rendered the shipped examples and a repository with every kind of declaration.
+// The code caches, made in a fresh Node process with no flags (V8 ties a cache to its flags): the
+// app's after it rendered a generated repository, and each validator's.
 const warm = join(DIST, '.warm-code-cache.cjs');
 await build({ ...common, entryPoints: ['scripts/warm-code-cache.ts'], outfile: warm, banner: { js: "const __meshext_url = require('node:url').pathToFileURL(__filename).href;" } });
 const r = spawnSync(process.execPath, [warm, DIST], { stdio: ['ignore', 'inherit', 'inherit'] });

@@ -1,13 +1,15 @@
-// Makes dist/meshext.app.cache (run by scripts/build.mjs in a Node process of its own, with no
-// flags): loads the app script without a cache, renders a generated repository (the benchmark's
+// Makes dist/meshext.app.cache and dist/_generated/*.cache (run by scripts/build.mjs in a Node
+// process of its own, with no flags): loads the app script without a cache, renders a generated repository (the benchmark's
 // mix: native declarations of every scope, Maistra and Tetrate kinds, a lock; offline, output
 // discarded), then asks V8 for the code cache of everything that render compiled. What it did not
 // run compiles on first use as usual; a bigger warm-up would cost every start more, since V8 reads
 // the whole cache. The render's output is not checked: the tests do that.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { Script } from 'node:vm';
 import { APP_CACHE, APP_SCRIPT, loadApp } from '../src/cli/load-app.ts';
+import { writeCodeCache } from '../src/model/code-cache.ts';
 import type { Io } from '../src/cli/io.ts';
 import { generateRepo } from './bench/generate.mjs';
 
@@ -40,7 +42,15 @@ async function main(): Promise<void> {
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
-  writeFileSync(join(dist, APP_CACHE), script.createCachedData());
+  writeCodeCache(join(dist, APP_CACHE), readFileSync(join(dist, APP_SCRIPT), 'utf8'), script.createCachedData());
+  // Each validator script, compiled by one call so its cache holds the validator's bytecode.
+  const generated = join(dist, '_generated');
+  for (const file of readdirSync(generated).filter((f) => f.endsWith('.js'))) {
+    const source = readFileSync(join(generated, file), 'utf8');
+    const validator = new Script(source, { filename: join(generated, file) });
+    (validator.runInThisContext() as { validate: (v: unknown) => boolean }).validate({});
+    writeCodeCache(join(generated, `${file}.cache`), source, validator.createCachedData());
+  }
 }
 
 main().catch((e: unknown) => {

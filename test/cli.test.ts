@@ -4,7 +4,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
@@ -75,19 +75,32 @@ test('a successful render prints exactly the golden stream; -o writes it to a fi
   }
 });
 
-test('a reader that stops early (render | head) ends the render quietly, with exit 1', async () => {
+test('a reader that stops early (render | head) ends the render quietly, with exit 1, as YAML and as JSON', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'meshext-epipe-'));
   try {
     generateRepo(dir, { extensions: 20, namespaces: 50 }); // about a megabyte: more than a pipe holds
-    const child = spawn(process.execPath, [BIN, 'render', dir, '--offline'], { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH, HOME: process.env.HOME } });
-    let stderr = '';
-    child.stderr.on('data', (c: Buffer) => void (stderr += c.toString()));
-    child.stdout.once('data', () => child.stdout.destroy());
-    const code = await new Promise<number | null>((done) => child.on('close', done));
-    assert.is(code, 1, stderr);
-    assert.is(stderr, '');
+    // YAML goes to fd 1 as bytes; JSON through process.stdout: both must stop the same way.
+    for (const extra of [[], ['--format', 'json']]) {
+      const child = spawn(process.execPath, [BIN, 'render', dir, '--offline', ...extra], { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH, HOME: process.env.HOME } });
+      let stderr = '';
+      child.stderr.on('data', (c: Buffer) => void (stderr += c.toString()));
+      child.stdout.once('data', () => child.stdout.destroy());
+      const code = await new Promise<number | null>((done) => child.on('close', done));
+      assert.is(code, 1, `${extra.join(' ')}: ${stderr}`);
+      assert.is(stderr, '', extra.join(' '));
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('stdout that cannot be written (a full disk) is said in one line, with exit 1, not as a bug', () => {
+  if (!existsSync('/dev/full')) assert.unreachable('/dev/full is missing: this test needs Linux');
+  const input = join(CASES, 'rule2-overrides', 'input');
+  for (const extra of [[], ['--format', 'json']]) {
+    const r = spawnSync('sh', ['-c', '"$0" "$@" > /dev/full', process.execPath, BIN, 'render', input, '--offline', ...extra], { encoding: 'utf8', env: { PATH: process.env.PATH, HOME: process.env.HOME } });
+    assert.is(r.status, 1, `${extra.join(' ')}: ${r.stderr}`);
+    assert.is(r.stderr, 'meshext: cannot write to stdout: ENOSPC; the output is incomplete\n', extra.join(' '));
   }
 });
 

@@ -6,9 +6,10 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { readCodeCache } from '../src/model/code-cache.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const DIST = join(ROOT, 'dist');
@@ -16,17 +17,48 @@ const BIN = join(DIST, 'meshext.cjs');
 const dir = mkdtempSync(join(tmpdir(), 'meshext-startup-'));
 process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
 
-test('V8 takes the code cache the build made for the app script', () => {
+test('V8 takes the code cache the build made for the app script, stamped for this Node and this script', () => {
   const probe = `
     const { Script, constants } = require('node:vm');
     const { readFileSync } = require('node:fs');
     const file = ${JSON.stringify(join(DIST, 'meshext.app.js'))};
-    const s = new Script(readFileSync(file, 'utf8'), { filename: file, cachedData: readFileSync(${JSON.stringify(join(DIST, 'meshext.app.cache'))}), importModuleDynamically: constants.USE_MAIN_CONTEXT_DEFAULT_LOADER });
-    process.stdout.write(String(s.cachedDataRejected));`;
+    const source = readFileSync(file, 'utf8');
+    const bytes = readFileSync(${JSON.stringify(join(DIST, 'meshext.app.cache'))});
+    const nl = bytes.indexOf(10);
+    const stamp = bytes.toString('latin1', 0, nl).trimEnd();
+    const s = new Script(source, { filename: file, cachedData: bytes.subarray(nl + 1), importModuleDynamically: constants.USE_MAIN_CONTEXT_DEFAULT_LOADER });
+    process.stdout.write(JSON.stringify({ stamp, rejected: s.cachedDataRejected, length: source.length, tag: source.slice(0, source.indexOf('\\n')) }));`;
   // As the bin starts: a Node without flags (V8 ties a cache to its flags).
   const r = spawnSync(process.execPath, ['-e', probe], { encoding: 'utf8', env: { PATH: process.env.PATH } });
   assert.is(r.status, 0, r.stderr);
-  assert.is(r.stdout, 'false', 'the code cache was refused');
+  const got = JSON.parse(r.stdout) as { stamp: string; rejected: boolean; length: number; tag: string };
+  assert.is(got.rejected, false, 'the code cache was refused');
+  assert.match(got.tag, /^\/\/meshext-build [0-9a-f]{32}$/);
+  assert.is(got.stamp, `meshext-code-cache ${process.version} ${process.platform}-${process.arch} v8-${process.versions.v8} ${got.length} ${got.tag}`);
+});
+
+test('a cache stamped for another Node or another build is not used, and the CLI still works', () => {
+  const bytes = readFileSync(join(DIST, 'meshext.app.cache'));
+  const stamp = bytes.toString('latin1', 0, bytes.indexOf(10));
+  for (const [what, other] of [
+    ['another Node 20 release', stamp.replace(process.version, 'v20.0.0')],
+    ['another build of the script', stamp.replace(/meshext-build [0-9a-f]{4}/, 'meshext-build 0000')],
+  ] as const) {
+    assert.is.not(other, stamp, what);
+    const source = readFileSync(join(DIST, 'meshext.app.js'), 'utf8');
+    const file = join(dir, 'app.cache');
+    writeFileSync(file, Buffer.concat([Buffer.from(`${other}\n`, 'latin1'), bytes.subarray(bytes.indexOf(10) + 1)]));
+    assert.is(readCodeCache(file, source), undefined, what);
+    writeFileSync(file, bytes);
+    assert.ok(readCodeCache(file, source)?.equals(bytes.subarray(bytes.indexOf(10) + 1)), 'the right stamp is taken');
+  }
+  // A copy of dist/ with a cache made by "another Node": it runs, compiling as it goes.
+  const copy = join(dir, 'dist');
+  cpSync(DIST, copy, { recursive: true });
+  writeFileSync(join(copy, 'meshext.app.cache'), Buffer.concat([Buffer.from(`${stamp.replace(process.version, 'v20.0.0')}\n`, 'latin1'), Buffer.alloc(4096, 0xa5)]));
+  const r = spawnSync(process.execPath, [join(copy, 'meshext.cjs'), 'render', join(ROOT, 'examples', 'native'), '--offline'], { encoding: 'utf8', env: { PATH: process.env.PATH, HOME: dir } });
+  assert.is(r.status, 0, r.stderr);
+  assert.is(r.stdout, spawnSync(process.execPath, [BIN, 'render', join(ROOT, 'examples', 'native'), '--offline'], { encoding: 'utf8', env: { PATH: process.env.PATH, HOME: dir } }).stdout);
 });
 
 test('a render loads none of the stream, net and tty code that process.stdout/stdin/stderr would', () => {

@@ -6,11 +6,11 @@ import { writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Io } from './io.ts';
-import { APP_CACHE, APP_SCRIPT, loadApp, readAppCache } from './load-app.ts';
+import { APP_CACHE, APP_SCRIPT, loadApp } from './load-app.ts';
 
 // The CLI itself is the app script beside this file (load-app.ts says why).
 const here = dirname(fileURLToPath(import.meta.url));
-const { cli } = loadApp(join(here, APP_SCRIPT), readAppCache(join(here, APP_CACHE)));
+const { cli } = loadApp(join(here, APP_SCRIPT), join(here, APP_CACHE));
 
 async function readStdin(): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -28,19 +28,32 @@ function stdout(): NodeJS.WriteStream {
     stdoutStream = process.stdout;
     // Node makes pipes asynchronous by default; this is the long-standing way to turn that off.
     (stdoutStream as unknown as { _handle?: { setBlocking?: (b: boolean) => unknown } })._handle?.setBlocking?.(true);
+    stdoutStream.on('error', (e: NodeJS.ErrnoException) => stdoutFailed(e.code));
   }
   return stdoutStream;
 }
 
-/** stdout bytes go through process.stdout (copied) from now on; stdout's reader went away. */
+/** stdout bytes go through process.stdout (copied) from now on; stdout can take no more. */
 let stdoutAsync = false;
 let stdoutClosed = false;
 
 /**
+ * stdout failed: a reader that went away (EPIPE: `meshext render | head`) ends the output quietly;
+ * anything else (a full disk) is said once. Either way nothing more is written and the exit code
+ * says the output was cut short.
+ */
+function stdoutFailed(code: string | undefined): void {
+  if (stdoutClosed) return;
+  stdoutClosed = true;
+  // A stream write fails after the command has returned: the exit code is set here too.
+  if (!process.exitCode) process.exitCode = 1;
+  if (code !== 'EPIPE') process.stderr.write(`meshext: cannot write to stdout: ${code ?? 'error'}; the output is incomplete\n`);
+}
+
+/**
  * Bytes to fd 1 before returning, so the caller may reuse its buffer. Where the descriptor turns
  * out not to block (EAGAIN), the rest goes through process.stdout as copies, and so does every
- * later write, to keep the order. A reader that went away (EPIPE: `meshext render | head`) ends
- * the output quietly, and the exit code says it was cut short.
+ * later write, to keep the order. A write that fails ends the output (stdoutFailed).
  */
 function stdoutBytes(bytes: Uint8Array): void {
   if (stdoutClosed) return;
@@ -61,11 +74,8 @@ function stdoutBytes(bytes: Uint8Array): void {
         stdout().write(Buffer.from(bytes.subarray(done)));
         return;
       }
-      if (code === 'EPIPE') {
-        stdoutClosed = true;
-        return;
-      }
-      throw e;
+      stdoutFailed(code);
+      return;
     }
   }
 }
@@ -81,7 +91,9 @@ const io: Io = {
   get stderrIsTTY() {
     return process.stderr.isTTY === true;
   },
-  stdout: (s) => void stdout().write(s),
+  stdout: (s) => {
+    if (!stdoutClosed) stdout().write(s);
+  },
   stdoutBytes,
   stderr: (s) => void process.stderr.write(s),
   self: { node: process.execPath, script: process.argv[1] ?? '' },

@@ -1,12 +1,13 @@
 // Loads one kind's precompiled validator when it is first needed (design §6.16: nothing loaded that the
 // command does not use): the script scripts/gen-validators.mjs wrote for that kind, run synchronously. Beside
 // the bundle, scripts/build.mjs leaves V8's code cache of each script (`<script>.cache`), so a render
-// deserializes the validator's bytecode instead of compiling it; V8 refuses a cache that another Node
-// version or other V8 flags made, and the script then compiles as it does under tsx, where there is none.
+// deserializes the validator's bytecode instead of compiling it; a cache another Node made is left
+// unused (model/code-cache.ts), and the script then compiles as it does under tsx, where there is none.
 
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Script } from 'node:vm';
+import { readCodeCache } from '../model/code-cache.ts';
 import { validatorFiles } from './_generated/validators.js';
 import type { KindValidator } from './_generated/validators.js';
 
@@ -32,14 +33,7 @@ function here(): string {
 }
 
 function run(path: string): KindValidator {
-  const script = new Script(readFileSync(path, 'utf8'), { filename: path, cachedData: codeCache(path) });
+  const source = readFileSync(path, 'utf8');
+  const script = new Script(source, { filename: path, cachedData: readCodeCache(`${path}.cache`, source) });
   return script.runInThisContext() as KindValidator;
-}
-
-function codeCache(path: string): Buffer | undefined {
-  try {
-    return readFileSync(`${path}.cache`);
-  } catch {
-    return undefined; // only time is lost without it
-  }
 }
