@@ -4,17 +4,16 @@
 // discarded), then asks V8 for the code cache of everything that render compiled. What it did not
 // run compiles on first use as usual; a bigger warm-up would cost every start more, since V8 reads
 // the whole cache. The render's output is not checked: the tests do that.
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Script } from 'node:vm';
 import { APP_CACHE, APP_SCRIPT, loadApp } from '../src/cli/load-app.ts';
-import { writeCodeCache } from '../src/model/code-cache.ts';
+import { runCachedScript, writeCodeCache } from '../src/model/code-cache.ts';
 import type { Io } from '../src/cli/io.ts';
 import { generateRepo } from './bench/generate.mjs';
 
 const dist = resolve(process.argv[2] ?? 'dist');
-const { cli, script } = loadApp(join(dist, APP_SCRIPT));
+const { cli, script, source } = loadApp(join(dist, APP_SCRIPT));
 const sink = (): void => {};
 const io = (argv: string[], stdoutBytes?: (b: Uint8Array) => void): Io => ({
   argv,
@@ -42,14 +41,13 @@ async function main(): Promise<void> {
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
-  writeCodeCache(join(dist, APP_CACHE), readFileSync(join(dist, APP_SCRIPT), 'utf8'), script.createCachedData());
+  writeCodeCache(join(dist, APP_CACHE), source, script.createCachedData());
   // Each validator script, compiled by one call so its cache holds the validator's bytecode.
   const generated = join(dist, '_generated');
   for (const file of readdirSync(generated).filter((f) => f.endsWith('.js'))) {
-    const source = readFileSync(join(generated, file), 'utf8');
-    const validator = new Script(source, { filename: join(generated, file) });
-    (validator.runInThisContext() as { validate: (v: unknown) => boolean }).validate({});
-    writeCodeCache(join(generated, `${file}.cache`), source, validator.createCachedData());
+    const validator = runCachedScript(join(generated, file));
+    (validator.value as { validate: (v: unknown) => boolean }).validate({});
+    writeCodeCache(join(generated, `${file}.cache`), validator.source, validator.script.createCachedData());
   }
 }
 

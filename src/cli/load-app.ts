@@ -5,12 +5,12 @@
 // for ES modules). A cache another Node made, or one for another build of the script, is not used
 // (model/code-cache.ts); the script then compiles as any script does, slower and otherwise the same.
 
-import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { Script, constants } from 'node:vm';
-import { readCodeCache } from '../model/code-cache.ts';
+import { constants } from 'node:vm';
+import type { Script } from 'node:vm';
+import { runCachedScript } from '../model/code-cache.ts';
 import type { cli } from './cli.ts';
 
 export const APP_SCRIPT = 'meshext.app.js';
@@ -20,6 +20,7 @@ export interface App {
   readonly cli: typeof cli;
   /** The compiled script: `createCachedData()` gives the code cache the build writes. */
   readonly script: Script;
+  readonly source: string;
 }
 
 /**
@@ -27,13 +28,11 @@ export interface App {
  * by scripts/build.mjs, with the code cache in `cacheFile` when that was made for it by this Node.
  */
 export function loadApp(file: string, cacheFile?: string): App {
-  const source = readFileSync(file, 'utf8');
-  const cachedData = cacheFile === undefined ? undefined : readCodeCache(cacheFile, source);
   // import() of a module the bundle leaves out (none today) goes to Node's own loader (Node 20.12
   // and later; earlier ones have no such constant, and the bundle has no import() to serve).
-  const script = new Script(source, { filename: file, cachedData, importModuleDynamically: constants?.USE_MAIN_CONTEXT_DEFAULT_LOADER });
+  const { value, source, script } = runCachedScript(file, cacheFile, { importModuleDynamically: constants?.USE_MAIN_CONTEXT_DEFAULT_LOADER });
   const module = { exports: {} as { cli: typeof cli } };
-  const run = script.runInThisContext() as (exports: object, require: NodeRequire, module: object, filename: string, dirname: string, url: string) => void;
+  const run = value as (exports: object, require: NodeRequire, module: object, filename: string, dirname: string, url: string) => void;
   run(module.exports, createRequire(file), module, file, dirname(file), pathToFileURL(file).href);
-  return { cli: module.exports.cli, script };
+  return { cli: module.exports.cli, script, source };
 }

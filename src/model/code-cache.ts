@@ -8,6 +8,8 @@
 // checking a checksum would cost more start-up time than the cache saves.)
 
 import { readFileSync, writeFileSync } from 'node:fs';
+import { Script } from 'node:vm';
+import type { ScriptOptions } from 'node:vm';
 
 /** The stamp a cache of `source` made by this Node carries, padded to 8 bytes so the data after it stays aligned. */
 export function cacheStamp(source: string): string {
@@ -28,6 +30,22 @@ export function readCodeCache(file: string, source: string): Buffer | undefined 
   const stamp = cacheStamp(source);
   if (bytes.length <= stamp.length || bytes.toString('latin1', 0, stamp.length) !== stamp) return undefined;
   return bytes.subarray(stamp.length);
+}
+
+export interface CachedScript {
+  /** The script's completion value. */
+  readonly value: unknown;
+  readonly source: string;
+  /** `createCachedData()` gives the cache the build writes for it. */
+  readonly script: Script;
+}
+
+/** Runs the script `file` (an absolute path), with the cache in `cacheFile` when this Node made it for this script. */
+export function runCachedScript(file: string, cacheFile?: string, options: Pick<ScriptOptions, 'importModuleDynamically'> = {}): CachedScript {
+  const source = readFileSync(file, 'utf8');
+  const cachedData = cacheFile === undefined ? undefined : readCodeCache(cacheFile, source);
+  const script = new Script(source, { ...options, filename: file, cachedData });
+  return { value: script.runInThisContext(), source, script };
 }
 
 /** Writes `data`, V8's cache of `source`, behind its stamp (scripts/build.mjs and the warm-up). */

@@ -4,10 +4,8 @@
 // deserializes the validator's bytecode instead of compiling it; a cache another Node made is left
 // unused (model/code-cache.ts), and the script then compiles as it does under tsx, where there is none.
 
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Script } from 'node:vm';
-import { readCodeCache } from '../model/code-cache.ts';
+import { runCachedScript } from '../model/code-cache.ts';
 import { validatorFiles } from './_generated/validators.js';
 import type { KindValidator } from './_generated/validators.js';
 
@@ -33,7 +31,5 @@ function here(): string {
 }
 
 function run(path: string): KindValidator {
-  const source = readFileSync(path, 'utf8');
-  const script = new Script(source, { filename: path, cachedData: readCodeCache(`${path}.cache`, source) });
-  return script.runInThisContext() as KindValidator;
+  return runCachedScript(path, `${path}.cache`).value as KindValidator;
 }
