@@ -13,11 +13,14 @@ import type { Resolved } from './resource.ts';
 import { ENVOY_FILTER_PRIORITY_LIMIT } from './envoy-filter.ts';
 import { FAIL_RELOAD_SINCE, FIELD_SINCE, TRAFFIC_EXTENSION_SINCE, minorOf } from './versions.ts';
 
+// Two Maistra phases share each of AUTHZ and STATS; the earlier one is lifted by a band wider
+// than the whole ±MAISTRA_PRIORITY_LIMIT range (2 × 999,999 < 2,000,000), so its lowest
+// priority still sorts above the later phase's highest one.
 const MAISTRA_BANDS: Record<MaistraPhase, readonly [IstioPhase, number]> = {
   PreAuthN: ['AUTHN', 0],
-  PostAuthN: ['AUTHZ', 1_000_000],
+  PostAuthN: ['AUTHZ', 2_000_000],
   PreAuthZ: ['AUTHZ', 0],
-  PostAuthZ: ['STATS', 1_000_000],
+  PostAuthZ: ['STATS', 2_000_000],
   PreStats: ['STATS', 0],
   PostStats: ['UNSPECIFIED_PHASE', 0],
 };
