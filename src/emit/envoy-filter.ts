@@ -1,6 +1,6 @@
 // Resolved target → networking.istio.io/v1alpha3 EnvoyFilter using the ECDS two-patch pattern
-// (reference/istio.md §4.3): an EXTENSION_CONFIG with the Wasm filter, and an HTTP_FILTER
-// INSERT_BEFORE the router that discovers it. EnvoyFilter priority runs lowest first, so the
+// (istio/api networking/v1alpha3/envoy_filter.proto, its Wasm example): an EXTENSION_CONFIG with
+// the Wasm filter, and an HTTP_FILTER INSERT_BEFORE the router that discovers it. EnvoyFilter priority runs lowest first, so the
 // phase and Wasm priority (highest first) are folded into one ascending number.
 
 import type { IstioPhase, TrafficMatch } from '../model/extension.ts';
@@ -61,8 +61,7 @@ export interface EnvoyFilterParts {
 export function envoyFilterParts(r: Resolved): EnvoyFilterParts {
   const vm: { [k: string]: Plain } = {
     runtime: 'envoy.wasm.runtime.v8',
-    // istio-agent fetches the module and rewrites this to a local file; the cluster is a placeholder, as istiod writes it.
-    code: { remote: { http_uri: { uri: r.url, cluster: '_', timeout: '30s' }, sha256: r.sha256 ?? digestHex(r.url) } },
+    code: moduleCode(r),
   };
   const env = r.vmConfig?.env ?? [];
   if (env.length > 0) {
@@ -86,9 +85,24 @@ export function envoyFilterParts(r: Resolved): EnvoyFilterParts {
   };
 }
 
-function digestHex(url: string): string {
-  const at = url.lastIndexOf('@sha256:');
-  return at >= 0 ? url.slice(at + 8) : '';
+/**
+ * The module as Envoy's AsyncDataSource (envoy/config/core/v3/base.proto), written as istiod writes
+ * it for a WasmPlugin (istio/istio pilot/pkg/model/extensions.go, buildDataSource). A module already
+ * on the proxy's disk is `local.filename`: istio-agent downloads only http, https and oci URLs
+ * (pkg/wasm/cache.go) and would replace a filter with any other `remote` by its RBAC fallback,
+ * deny-all unless FAIL_OPEN. Any other module is `remote`: istio-agent downloads it, compares the
+ * sha256 and rewrites the code to a local file, so the cluster is a placeholder; Envoy rejects a
+ * RemoteDataSource with an empty sha256. An OCI URL is pinned by its platform manifest digest, the
+ * checksum istio-agent compares for OCI; an http(s) module carries the sha256 of its bytes.
+ */
+function moduleCode(r: Resolved): Plain {
+  // istiod strips the prefix as written, without decoding: the same file as a WasmPlugin would load.
+  const file = /^file:\/\//i.exec(r.url);
+  if (file) return { local: { filename: r.url.slice(file[0].length) } };
+  const at = r.url.lastIndexOf('@sha256:');
+  const sha256 = r.sha256 ?? (at >= 0 ? r.url.slice(at + 8) : undefined);
+  if (!sha256) throw new Error(`EnvoyFilter for ${r.url}: a resolved module is pinned by digest or has a module sha256; this is a bug`);
+  return { remote: { http_uri: { uri: r.url, cluster: '_', timeout: '30s' }, sha256 } };
 }
 
 interface PatchMatch {
