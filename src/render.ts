@@ -28,6 +28,11 @@ export interface RenderRequest {
   /** Files and directories; empty means the working directory. Ignored when `stdin` is given. */
   readonly paths: readonly string[];
   readonly cwd: string;
+  /**
+   * The namespace a namespaced declaration without metadata.namespace takes (`-n`, the
+   * ExtensionGenerator's spec.namespace, Argo CD's destination namespace).
+   */
+  readonly defaultNamespace?: string;
   /** Declarations read from stdin (`-`) instead of paths. */
   readonly stdin?: Buffer;
   /** Documents handed over by an adapter (KRM items), rendered with the paths. */
@@ -82,7 +87,7 @@ export async function render(req: RenderRequest): Promise<RenderResult> {
     docs = [...loaded.documents];
   }
   docs.push(...(req.documents ?? []));
-  const classified = classifyDocuments(docs, report);
+  const classified = classifyDocuments(docs, report, req.defaultNamespace);
   const { mesh, extensions } = translateDeclarations(classified, report);
   checkMesh(mesh, classified, report);
   if (hasErrors(diagnostics)) return fail(1, { mesh, root, classified });

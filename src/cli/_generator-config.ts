@@ -11,6 +11,8 @@ export interface GeneratorOptions {
   readonly lockPath?: string;
   readonly offline: boolean;
   readonly locked: boolean;
+  /** Namespace of the declarations that state none. */
+  readonly namespace?: string;
 }
 
 export const GENERATOR_API_VERSION = 'meshext.dev/v1alpha1';
@@ -28,11 +30,12 @@ export function generatorOptions(config: Readonly<Record<string, unknown>>, cwd:
   const { errors } = validateDocument(GENERATOR_API_VERSION, GENERATOR_KIND, config);
   for (const e of errors) report({ code: 'SCHEMA', severity: 'error', message: e.message, file, field: formatPath(e.path) });
   if (errors.length > 0) return undefined;
-  const spec = (config.spec ?? {}) as { paths?: string[]; lock?: string; offline?: boolean; locked?: boolean };
+  const spec = (config.spec ?? {}) as { paths?: string[]; lock?: string; offline?: boolean; locked?: boolean; namespace?: string };
   return {
     paths: (spec.paths ?? []).map((p) => resolve(cwd, p)),
     lockPath: spec.lock !== undefined ? resolve(cwd, spec.lock) : undefined,
     offline: spec.offline === true,
     locked: spec.locked === true,
+    namespace: spec.namespace,
   };
 }

@@ -11,15 +11,32 @@ export const INPUT_OPTIONS = {
   offline: { type: 'boolean' },
   locked: { type: 'boolean' },
   'allow-empty': { type: 'boolean' },
+  namespace: { type: 'string', short: 'n' },
 } as const;
 
 export const INPUT_HELP = `  PATH...            files or directories of declarations (default .); - reads stdin
       --lock FILE    lock file (default: meshext.lock in the first PATH's directory)
       --offline      use only the lock and the cache; never touch the network
       --locked       fail where the lock would change (missing entry, moved tag)
-      --allow-empty  print an empty stream instead of failing when nothing is declared`;
+      --allow-empty  print an empty stream instead of failing when nothing is declared
+  -n, --namespace NS the namespace of declarations that state none, as \`kubectl apply -n NS\`
+                     would place them (NS = the control-plane namespace: mesh-wide)`;
 
-export async function requestOf(p: Parsed, io: Io, mode: RenderRequest['mode']): Promise<RenderRequest> {
+/** A Kubernetes namespace name (DNS-1123 label). */
+const NAMESPACE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/** The -n/--namespace value, or the reason it cannot be one. */
+export function namespaceOption(p: Parsed): string | undefined | { error: string } {
+  const ns = p.values.namespace;
+  if (typeof ns !== 'string') return undefined;
+  if (ns.length > 63 || !NAMESPACE.test(ns)) return { error: `--namespace "${ns}" is not a namespace name (a DNS-1123 label: at most 63 lowercase letters, digits and '-', starting and ending with a letter or digit)` };
+  return ns;
+}
+
+/** The request the options ask for, or a usage error. */
+export async function requestOf(p: Parsed, io: Io, mode: RenderRequest['mode']): Promise<RenderRequest | string> {
+  const defaultNamespace = namespaceOption(p);
+  if (typeof defaultNamespace === 'object') return defaultNamespace.error;
   const stdin = p.positionals.length === 1 && p.positionals[0] === '-' ? await io.stdin() : undefined;
   return {
     paths: stdin ? [] : p.positionals,
@@ -29,6 +46,7 @@ export async function requestOf(p: Parsed, io: Io, mode: RenderRequest['mode']):
     offline: p.values.offline === true,
     locked: p.values.locked === true,
     allowEmpty: p.values['allow-empty'] === true,
+    defaultNamespace,
     mode,
     live: liveResolverFactory(io),
   };

@@ -14,6 +14,11 @@ export interface LoadedDocument {
   readonly value: Readonly<Record<string, unknown>>;
   /** [line, col] (1-based) of the node at `path`, or of its nearest ancestor that exists. */
   readonly locate: (path: Path) => readonly [number, number];
+  /**
+   * The namespace the document takes from its context when it states none, as `kubectl apply -n`
+   * would place it: set while classifying, for kinds whose namespace decides where they apply.
+   */
+  readonly contextNamespace?: string;
 }
 
 export async function parseDocuments(text: string, file: string, onError: (d: Diagnostic) => void): Promise<LoadedDocument[]> {

@@ -11,7 +11,7 @@ export function originOf(doc: LoadedDocument): Origin {
     kind: String(doc.value.kind),
     apiVersion: String(doc.value.apiVersion),
     name: str(meta.name) ?? '',
-    namespace: str(meta.namespace),
+    namespace: str(meta.namespace) || doc.contextNamespace,
     file: doc.file,
     line,
     col,

@@ -58,7 +58,11 @@ export interface Classified {
   readonly translators: ReadonlyMap<LoadedDocument, Translator>;
 }
 
-export function classifyDocuments(docs: readonly LoadedDocument[], report: Sink): Classified {
+/**
+ * `defaultNamespace`: the render's namespace from context. A namespaced declaration without
+ * metadata.namespace takes it, as `kubectl apply -n` or Argo CD's destination would place it.
+ */
+export function classifyDocuments(docs: readonly LoadedDocument[], report: Sink, defaultNamespace?: string): Classified {
   const out = { declarations: [] as LoadedDocument[], meshes: [] as LoadedDocument[], namespaces: [] as LoadedDocument[], others: [] as LoadedDocument[], configs: [] as LoadedDocument[], translators: new Map<LoadedDocument, Translator>() };
   for (const doc of docs) {
     // meshext's own output (a rendered stream kept in the repository, or a previous generator
@@ -73,10 +77,12 @@ export function classifyDocuments(docs: readonly LoadedDocument[], report: Sink)
       out.others.push(doc);
       continue;
     }
-    if (!validate(doc, entry, report)) continue;
+    if (!validate(doc, entry, report, defaultNamespace)) continue;
     const bucket = { extension: out.declarations, mesh: out.meshes, namespace: out.namespaces, config: out.configs }[entry.role];
-    bucket.push(doc);
-    if (entry.translate) out.translators.set(doc, entry.translate);
+    // The same value with its context namespace: KRM matches consumed items by value.
+    const placed = entry.namespaced && defaultNamespace && !hasNamespace(doc) ? { ...doc, contextNamespace: defaultNamespace } : doc;
+    bucket.push(placed);
+    if (entry.translate) out.translators.set(placed, entry.translate);
   }
   return out;
 }
@@ -128,16 +134,21 @@ function lookup(doc: LoadedDocument, report: Sink): Entry | undefined | 'invalid
   return entry;
 }
 
-function validate(doc: LoadedDocument, entry: Entry, report: Sink): boolean {
-  const { apiVersion, kind, metadata } = doc.value as { apiVersion: string; kind: string; metadata?: { namespace?: unknown } };
+function validate(doc: LoadedDocument, entry: Entry, report: Sink, defaultNamespace: string | undefined): boolean {
+  const { apiVersion, kind } = doc.value as { apiVersion: string; kind: string };
   const { errors } = validateDocument(apiVersion, kind, doc.value);
   for (const e of errors) report(diag(doc, e.path, 'SCHEMA', e.message));
   let ok = errors.length === 0;
-  if (entry.namespaced && (metadata?.namespace === undefined || metadata.namespace === '')) {
-    report(diag(doc, ['metadata'], 'NAMESPACE_REQUIRED', `${kind} needs metadata.namespace: it decides where the extension applies (the control-plane namespace means mesh-wide)`));
+  if (entry.namespaced && !defaultNamespace && !hasNamespace(doc)) {
+    report(diag(doc, ['metadata'], 'NAMESPACE_REQUIRED', `${kind} needs a namespace: it decides where the extension applies (the control-plane namespace means mesh-wide). Write metadata.namespace, or give the render a default namespace as \`kubectl apply -n\` would: -n/--namespace NS, spec.namespace of the ExtensionGenerator (kustomize), or under Argo CD the Application's destination namespace (ARGOCD_APP_NAMESPACE)`));
     ok = false;
   }
   return ok;
+}
+
+function hasNamespace(doc: LoadedDocument): boolean {
+  const ns = (doc.value.metadata as { namespace?: unknown } | undefined)?.namespace;
+  return ns !== undefined && ns !== '';
 }
 
 function diag(doc: LoadedDocument, path: readonly (string | number)[], code: 'SCHEMA' | 'UNKNOWN_KIND' | 'UNKNOWN_VERSION' | 'NAMESPACE_REQUIRED', message: string) {

@@ -29,6 +29,8 @@ export interface CmpOptions {
   readonly locked: boolean;
   readonly allowEmpty: boolean;
   readonly format: 'yaml' | 'json';
+  /** The Application's destination namespace: where Argo CD puts a manifest that names none. */
+  readonly namespace: string | undefined;
 }
 
 const HELP = `Usage: meshext argocd generate
@@ -51,6 +53,10 @@ Parameters:
   allow-empty  true|false  an empty stream instead of failing when nothing is declared
   format       yaml|json   output format (Argo CD reads both)
 Paths are relative to the Application's source path and may not leave the repository.
+
+A declaration without metadata.namespace takes the Application's destination namespace
+(ARGOCD_APP_NAMESPACE), where Argo CD would apply it (\`meshext render -n\`); the
+control-plane namespace makes it mesh-wide.
 `;
 
 export const run: Command = async (args, io) => {
@@ -69,6 +75,7 @@ export const run: Command = async (args, io) => {
     ...(o.locked ? ['--locked'] : []),
     ...(o.allowEmpty ? ['--allow-empty'] : []),
     ...(o.format !== 'yaml' ? ['--format', o.format] : []),
+    ...(o.namespace !== undefined ? ['--namespace', o.namespace] : []),
     '--',
     ...o.paths,
   ];
@@ -104,7 +111,7 @@ export function cmpOptionsOf(env: Io['env'], cwd: string): CmpOptions | string {
     const bad = checkPath(path, cwd, root);
     if (bad) return `${what}: "${path}" ${bad}`;
   }
-  return { paths, lock, offline: bools.offline!, locked: bools.locked!, allowEmpty: bools['allow-empty']!, format };
+  return { paths, lock, offline: bools.offline!, locked: bools.locked!, allowEmpty: bools['allow-empty']!, format, namespace: env.ARGOCD_APP_NAMESPACE || undefined };
 }
 
 type Param = { name?: unknown; string?: unknown; array?: unknown; map?: unknown };

@@ -32,7 +32,9 @@ export const run: Command = async (args, io) => {
   }
   const format = (p.values.format ?? 'text') as string;
   if (format !== 'text' && format !== 'markdown' && format !== 'json') return usageError(io, 'explain', `--format must be text, markdown or json, not "${format}"`);
-  const result = await render({ ...(await requestOf(p, io, 'none')), live: undefined });
+  const req = await requestOf(p, io, 'none');
+  if (typeof req === 'string') return usageError(io, 'explain', req);
+  const result = await render({ ...req, live: undefined });
   printDiagnostics(io, result.diagnostics, result.root);
   if (result.exitCode !== 0 || !result.mesh) return result.exitCode;
   io.stdout(formatExplain(explainOrder(result.resolved, result.mesh), format));

@@ -45,6 +45,7 @@ export const run: Command = async (_args, io) => {
     lockPath,
     offline: options.offline,
     locked: options.locked,
+    defaultNamespace: options.namespace,
     allowEmpty: true,
     mode: 'render',
     live: liveResolverFactory(io),

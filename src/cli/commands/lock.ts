@@ -20,17 +20,19 @@ Options:
   PATH...            files or directories of declarations (default .)
       --lock FILE    write this lock file instead
       --check        do not write; exit 1 if the lock is not up to date
+  -n, --namespace NS the namespace of declarations that state none (as render's)
   -h, --help         show this help
 `;
 
 export const run: Command = async (args, io) => {
-  const p = parse(args, { lock: INPUT_OPTIONS.lock, check: { type: 'boolean' } });
+  const p = parse(args, { lock: INPUT_OPTIONS.lock, namespace: INPUT_OPTIONS.namespace, check: { type: 'boolean' } });
   if (typeof p === 'string') return usageError(io, 'lock', p);
   if (p.values.help) {
     io.stdout(HELP);
     return EXIT.ok;
   }
   const req = await requestOf(p, io, 'relock');
+  if (typeof req === 'string') return usageError(io, 'lock', req);
   if (req.stdin) return usageError(io, 'lock', 'lock reads declarations from files, not stdin');
   const result = await render({ ...req, allowEmpty: true });
   printDiagnostics(io, result.diagnostics, result.root);

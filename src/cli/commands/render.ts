@@ -37,7 +37,9 @@ export const run: Command = async (args, io) => {
   }
   const format = (p.values.format ?? 'yaml') as string;
   if (format !== 'yaml' && format !== 'json') return usageError(io, 'render', `--format must be yaml or json, not "${format}"`);
-  const result = await render(await requestOf(p, io, 'render'));
+  const req = await requestOf(p, io, 'render');
+  if (typeof req === 'string') return usageError(io, 'render', req);
+  const result = await render(req);
   printDiagnostics(io, result.diagnostics, result.root);
   if (result.exitCode !== 0) return result.exitCode;
   if (typeof p.values.diff === 'string') return printDiff(io, resolve(io.cwd, p.values.diff), result.resources);

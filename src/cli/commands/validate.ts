@@ -25,7 +25,9 @@ export const run: Command = async (args, io) => {
     io.stdout(HELP);
     return EXIT.ok;
   }
-  const result = await render({ ...(await requestOf(p, io, 'none')), live: undefined });
+  const req = await requestOf(p, io, 'none');
+  if (typeof req === 'string') return usageError(io, 'validate', req);
+  const result = await render({ ...req, live: undefined });
   printDiagnostics(io, result.diagnostics, result.root);
   const declarations = new Set(result.resolved.map((r) => r.origin)).size;
   if (result.exitCode === 0) io.stderr(`meshext: valid: ${result.resolved.length} resource${result.resolved.length === 1 ? '' : 's'} from ${declarations} declaration${declarations === 1 ? '' : 's'}\n`);
