@@ -1,12 +1,17 @@
 // The README's first command: render every shipped example offline, from its committed lock.
 import { spawnSync } from 'node:child_process';
-import { readdirSync, existsSync } from 'node:fs';
+import { readdirSync, existsSync, readFileSync } from 'node:fs';
+
+// An example's render.args, if any: extra options, one per line (e.g. `-n` and a namespace for
+// published manifests that state none).
+const argsOf = (dir) => (existsSync(`examples/${dir}/render.args`) ? readFileSync(`examples/${dir}/render.args`, 'utf8').split('\n').filter((l) => l.trim() !== '') : []);
 
 let failed = 0;
 for (const dir of readdirSync('examples').sort()) {
   if (!existsSync(`examples/${dir}/meshext.lock`)) continue;
-  const r = spawnSync(process.execPath, ['dist/meshext.cjs', 'render', `examples/${dir}`, '--offline'], { encoding: 'utf8' });
-  process.stderr.write(`==> meshext render examples/${dir} --offline (exit ${r.status})\n${r.stderr}`);
+  const args = ['render', `examples/${dir}`, '--offline', ...argsOf(dir)];
+  const r = spawnSync(process.execPath, ['dist/meshext.cjs', ...args], { encoding: 'utf8' });
+  process.stderr.write(`==> meshext ${args.join(' ')} (exit ${r.status})\n${r.stderr}`);
   if (r.status !== 0) failed++;
   else process.stdout.write(`# examples/${dir}\n${r.stdout}---\n`);
 }

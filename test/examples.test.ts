@@ -16,7 +16,10 @@ const GOLDEN = join(import.meta.dirname, 'fixtures', 'examples');
 for (const name of readdirSync(EXAMPLES).sort()) {
   if (!existsSync(join(EXAMPLES, name, 'meshext.lock')) || name === 'live') continue;
   test(`examples/${name} renders offline as reviewed`, async () => {
-    const r = await runCli(['render', join(EXAMPLES, name), '--offline', '--locked']);
+    // render.args: the options the example's README asks for (e.g. -n for manifests without a namespace).
+    const argsFile = join(EXAMPLES, name, 'render.args');
+    const extra = existsSync(argsFile) ? readFileSync(argsFile, 'utf8').split('\n').filter((l) => l.trim() !== '') : [];
+    const r = await runCli(['render', join(EXAMPLES, name), '--offline', '--locked', ...extra]);
     assert.is(r.code, 0, r.stderr);
     const golden = join(GOLDEN, `${name}.yaml`);
     if (process.env.UPDATE === '1') writeFileSync(golden, r.stdout);
