@@ -393,7 +393,7 @@ const bad: [name: string, yaml: string, edit: (d: Obj) => void, errors: string[]
     'spec.weight: must be at least 0',
     'spec.workloadSelector[0]: use either kubeWorkloadMatcher or the flat labels/namespaces/clusters, not both',
     'spec.workloadSelector[1]: use either kubeWorkloadMatcher or the flat labels/namespaces/clusters, not both',
-    'spec.workloadSelector[1].kubeWorkloadMatcher.cluster: unknown field "cluster"',
+    'spec.workloadSelector[1].kubeWorkloadMatcher.cluster: unknown field "cluster"; did you mean "clusters"?',
   ]],
   ['WasmDeployment without filters', gloo('v1beta1'), (d) => (d.spec.filters = []), ['spec.filters: must have at least 1 item']],
   // WasmPlugin

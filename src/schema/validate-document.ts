@@ -1,9 +1,10 @@
 // Validates one input document against the precompiled schema of its apiVersion/kind (and, for
 // WasmPlugin-shaped kinds, Istio's CEL rules), and turns ajv's errors into one plain-words issue per place.
 
-import type { AjvError } from './_generated/validators.js';
+import type { AjvError, KindValidator } from './_generated/validators.js';
 import { checkIstioRules, noDuplicateEnvNames, noLabelWildcards } from './istio-rules.ts';
 import { validatorFor } from './load-validator.ts';
+import { suggestField } from './suggest-field.ts';
 
 export type IssuePath = readonly (string | number)[];
 
@@ -27,7 +28,7 @@ export function validateDocument(apiVersion: string, kind: string, value: unknow
   const validator = validatorFor(id);
   if (!validator) return { known: false, errors: [] };
   validator.validate(value);
-  const ranked = explain(validator.validate.errors ?? [], value, validator.messages);
+  const ranked = explain(validator.validate.errors ?? [], value, validator);
   for (const issue of rulesFor(id, value)) ranked.push({ ...issue, rank: RULE_RANK });
   return { known: true, errors: onePerPlace(ranked) };
 }
@@ -78,7 +79,8 @@ const OTHER_RANK = 4;
 const RULE_RANK = 5;
 const COMPOSITE = new Set(['anyOf', 'oneOf', 'not']);
 
-function explain(errors: readonly AjvError[], doc: unknown, messages: Readonly<Record<string, string>>): Ranked[] {
+function explain(errors: readonly AjvError[], doc: unknown, validator: KindValidator): Ranked[] {
+  const { messages } = validator;
   let pending = [...errors];
   const out: Ranked[] = [];
   // Outermost composite first: when its branches are dropped, composites nested in them go too.
@@ -109,7 +111,7 @@ function explain(errors: readonly AjvError[], doc: unknown, messages: Readonly<R
       out.push({ path, message: c.keyword === 'not' ? 'is not allowed here' : 'must match exactly one of the allowed forms', rank: RANK[c.keyword]! });
     }
   }
-  for (const e of pending) out.push(describe(e, doc, messages));
+  for (const e of pending) out.push(describe(e, doc, validator));
   return out;
 }
 
@@ -122,13 +124,18 @@ function groupByBranch(errors: readonly AjvError[], compositePath: string): AjvE
   return [...byIndex.keys()].sort((a, b) => a - b).map((i) => byIndex.get(i)!);
 }
 
-function describe(e: AjvError, doc: unknown, messages: Readonly<Record<string, string>>): Ranked {
+function describe(e: AjvError, doc: unknown, validator: KindValidator): Ranked {
   const path = toPath(e.instancePath, doc);
   const rank = RANK[e.keyword] ?? OTHER_RANK;
   if (e.keyword === 'required') return { path: [...path, e.params.missingProperty], message: `missing required field "${e.params.missingProperty}"`, rank };
-  if (e.keyword === 'additionalProperties') return { path: [...path, e.params.additionalProperty], message: `unknown field "${e.params.additionalProperty}"`, rank };
+  if (e.keyword === 'additionalProperties') {
+    const field: string = e.params.additionalProperty;
+    // The object schema that refused the field lists the ones it allows.
+    const allowed = validator.fieldNames()[e.schemaPath.slice(0, -'/additionalProperties'.length)] ?? [];
+    return { path: [...path, field], message: `unknown field "${field}"${suggestField(field, valueAt(doc, [...path, field]), allowed)}`, rank };
+  }
   const value = valueAt(doc, path);
-  const own = messages[e.schemaPath];
+  const own = validator.messages[e.schemaPath];
   if (own !== undefined) return { path, message: `${own} (got ${show(value)})`, rank };
   return { path, message: wording(e, value), rank };
 }
