@@ -1,7 +1,8 @@
 // Resolved target → networking.istio.io/v1alpha3 EnvoyFilter using the ECDS two-patch pattern
 // (istio/api networking/v1alpha3/envoy_filter.proto, its Wasm example): an EXTENSION_CONFIG with
-// the Wasm filter, and an HTTP_FILTER INSERT_BEFORE the router that discovers it. EnvoyFilter priority runs lowest first, so the
-// phase and Wasm priority (highest first) are folded into one ascending number.
+// the Wasm filter, and an HTTP_FILTER INSERT_BEFORE the router that discovers it. EnvoyFilter
+// priority runs lowest first, so the phase and Wasm priority (highest first) are folded into one
+// ascending number. test/envoy-schema.test.ts checks every patch against Envoy's messages.
 
 import type { IstioPhase, TrafficMatch } from '../model/extension.ts';
 import type { Plain } from './to-yaml.ts';
