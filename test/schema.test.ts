@@ -237,6 +237,30 @@ const gloo = (version: string) => source`
   status: {observedGeneration: 1}
 `;
 
+const glooPolicy = source`
+  apiVersion: extensions.policy.gloo.solo.io/v2
+  kind: WasmDeploymentPolicy
+  metadata: {name: reviews-wasm}
+  spec:
+    applyToWorkloads:
+    - kind: KUBE
+      selector: {cluster: cluster1, labels: {app: reviews}, namespace: bookinfo-backends}
+      port: {number: 9080}
+    config:
+      weight: 7
+      filters:
+      - filterContext: WAYPOINT
+        wasmImageSource: {wasmImageTag: webassemblyhub.io/djannot/myfilter:0.2}
+        staticFilterConfig:
+          '@type': type.googleapis.com/google.protobuf.StringValue
+          value: "Gloo Mesh Enterprise"
+      - localPathSource: /var/local/lib/f.wasm
+        rootId: my_root
+        vmId: shared
+        insertBeforeFilter: envoy.router
+  status: {common: {state: {approval: ACCEPTED}}, numSelectedWorkloads: 1}
+`;
+
 const wasmPlugin = source`
   apiVersion: extensions.istio.io/v1alpha1
   kind: WasmPlugin
@@ -263,6 +287,7 @@ const good: Record<string, string> = {
   WasmExtension: tetrate,
   'WasmDeployment v1alpha1': gloo('v1alpha1'),
   'WasmDeployment v1beta1': gloo('v1beta1'),
+  WasmDeploymentPolicy: glooPolicy,
   WasmPlugin: wasmPlugin,
 };
 
@@ -396,6 +421,31 @@ const bad: [name: string, yaml: string, edit: (d: Obj) => void, errors: string[]
     'spec.workloadSelector[1].kubeWorkloadMatcher.cluster: unknown field "cluster"; did you mean "clusters"?',
   ]],
   ['WasmDeployment without filters', gloo('v1beta1'), (d) => (d.spec.filters = []), ['spec.filters: must have at least 1 item']],
+  ['WasmDeploymentPolicy filters: no source, an http module without rootId, no source nor rootId', glooPolicy, (d) => {
+    d.spec.config.filters.push({ rootId: 'r' }, { httpUriSource: { uri: 'https://example.com/f.wasm', sha: 'c'.repeat(64) } }, {});
+    delete d.spec.config.filters[1].rootId;
+  }, [
+    'spec.config.filters[1]: rootId is required unless the source is wasmImageSource: only an image can name its root id',
+    'spec.config.filters[2]: a filter needs exactly one source: localPathSource, httpUriSource or wasmImageSource',
+    'spec.config.filters[3]: rootId is required unless the source is wasmImageSource: only an image can name its root id',
+    'spec.config.filters[4]: a filter needs exactly one source: localPathSource, httpUriSource or wasmImageSource',
+  ]],
+  ['WasmDeploymentPolicy with bad selectors', glooPolicy, (d) => {
+    d.spec.applyToWorkloads[0].kind = 'Deployment';
+    d.spec.applyToWorkloads[0].selector.topology = 'east';
+    d.spec.applyToWorkloads[0].port = { number: 65536 };
+    d.spec.applyToWorkloads.push({ selector: { namespace: 'Bookinfo' }, port: {} });
+  }, [
+    'spec.applyToWorkloads[0].kind: must be one of KUBE, VM (got "Deployment")',
+    'spec.applyToWorkloads[0].port.number: must be at most 65535',
+    'spec.applyToWorkloads[0].selector.topology: unknown field "topology"',
+    'spec.applyToWorkloads[1].port: a port selector needs exactly one of number or name',
+    `spec.applyToWorkloads[1].selector.namespace: must be a DNS-1123 label: lowercase letters, digits and '-', starting and ending with a letter or digit (got "Bookinfo")`,
+  ]],
+  ['WasmDeploymentPolicy with the 1.x layout', glooPolicy, (d) => ((d.spec.filters = d.spec.config.filters), delete d.spec.config), [
+    'spec.config: missing required field "config"',
+    'spec.filters: unknown field "filters"',
+  ]],
   // WasmPlugin
   ['WasmPlugin with selector, targetRef and targetRefs', wasmPlugin, (d) => ((d.spec.selector = { matchLabels: { '': 'x' } }), (d.spec.targetRef = { kind: 'Gateway', name: 'g', namespace: 'other' })), [
     'spec: only one of targetRefs or selector can be set',
@@ -421,6 +471,7 @@ test('every input kind of design §1 has a validator, keyed apiVersion/kind', ()
     'extension.tsb.tetrate.io/v2/WasmExtension',
     'extensions.istio.io/v1alpha1/WasmPlugin',
     'extensions.maistra.io/v1alpha1/ServiceMeshExtension',
+    'extensions.policy.gloo.solo.io/v2/WasmDeploymentPolicy',
     'maistra.io/v1/ServiceMeshExtension',
     'maistra.io/v1alpha1/ServiceMeshExtension',
     'meshext.dev/v1alpha1/Extension',

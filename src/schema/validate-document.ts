@@ -40,6 +40,7 @@ function rulesFor(id: string, doc: unknown): SchemaIssue[] {
   if (id.endsWith('/ServiceMeshExtension')) return maistraRules(doc, spec);
   if (id === 'extension.tsb.tetrate.io/v2/WasmExtension') return isObj(spec) && isObj(spec.vmConfig) ? noDuplicateEnvNames(spec.vmConfig.env, ['spec', 'vmConfig', 'env']) : [];
   if (id.endsWith('/WasmDeployment')) return glooRules(spec);
+  if (id === 'extensions.policy.gloo.solo.io/v2/WasmDeploymentPolicy') return glooPolicyRules(spec);
   if (id !== 'meshext.dev/v1alpha1/Extension' || !isObj(spec)) return [];
   // The native fields mirror WasmPlugin's, and so does each override (it replaces those fields).
   const overrides = Array.isArray(spec.overrides) ? spec.overrides : [];
@@ -67,6 +68,11 @@ function glooRules(spec: unknown): SchemaIssue[] {
     const matcher = isObj(sel.kubeWorkloadMatcher) ? sel.kubeWorkloadMatcher.labels : undefined;
     return [...noLabelWildcards(sel.labels, [...at, 'labels']), ...noLabelWildcards(matcher, [...at, 'kubeWorkloadMatcher', 'labels'])];
   });
+}
+
+function glooPolicyRules(spec: unknown): SchemaIssue[] {
+  if (!isObj(spec) || !Array.isArray(spec.applyToWorkloads)) return [];
+  return spec.applyToWorkloads.flatMap((w, i) => (isObj(w) && isObj(w.selector) ? noLabelWildcards(w.selector.labels, ['spec', 'applyToWorkloads', i, 'selector', 'labels']) : []));
 }
 
 interface Ranked extends SchemaIssue {

@@ -8,6 +8,7 @@ import type { Mesh } from '../model/mesh.ts';
 import { validateDocument } from '../schema/validate-document.ts';
 import type { Translator } from './_context.ts';
 import { translateGlooWasmDeployment } from './gloo-wasm-deployment.ts';
+import { translateGlooWasmDeploymentPolicy } from './gloo-wasm-deployment-policy.ts';
 import { translateIstioWasmPlugin } from './istio-wasm-plugin.ts';
 import { translateMaistraSme } from './maistra-sme.ts';
 import { buildMesh } from './mesh.ts';
@@ -42,6 +43,8 @@ const KINDS: Record<string, Record<string, Record<string, Entry>>> = {
       v1beta1: { role: 'extension', translate: translateGlooWasmDeployment },
     },
   },
+  // Placed like WasmDeployment, not by its own namespace (Gloo keeps policies in a workspace namespace).
+  WasmDeploymentPolicy: { 'extensions.policy.gloo.solo.io': { v2: { role: 'extension', translate: translateGlooWasmDeploymentPolicy } } },
   WasmPlugin: { 'extensions.istio.io': { v1alpha1: { role: 'extension', translate: translateIstioWasmPlugin, namespaced: true } } },
   Namespace: { '': { v1: { role: 'namespace' } } },
 };
