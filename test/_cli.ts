@@ -1,5 +1,6 @@
 // Runs the CLI in-process with captured streams, as src/cli/main.ts would from a shell.
 
+import { fileURLToPath } from 'node:url';
 import { cli } from '../src/cli/cli.ts';
 import type { Io } from '../src/cli/io.ts';
 
@@ -21,7 +22,7 @@ export async function runCli(argv: readonly string[], opts: { cwd?: string; stdi
     stderrIsTTY: opts.stderrIsTTY ?? false,
     stdout: (s) => void (stdout += s),
     stderr: (s) => void (stderr += s),
-    self: { node: process.execPath, script: new URL('../dist/meshext.cjs', import.meta.url).pathname },
+    self: { node: process.execPath, script: fileURLToPath(new URL('../dist/meshext.cjs', import.meta.url)) },
   };
   const code = await cli(io);
   return { code, stdout, stderr };

@@ -5,9 +5,10 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
+import { buildSync } from 'esbuild';
 import fg from 'fast-glob';
 import { findInputFiles, walk } from '../src/load/find-files.ts';
 import { loadPaths } from '../src/load/read-input.ts';
@@ -131,16 +132,38 @@ function unprivileged(args: readonly string[], cwd: string) {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
+/**
+ * What the unprivileged runs execute, copied out of the checkout: the checkout may sit below a
+ * directory that user cannot enter (a `mktemp -d` is 0700), and then a script inside it is not
+ * found. `bin` is the built CLI (dist is self-contained); `fastGlob` is fast-glob bundled into one file.
+ */
+function unprivilegedKit(): { dir: string; bin: string; fastGlob: string } {
+  const dir = tmp('perm-kit');
+  cpSync(join(ROOT, 'dist'), join(dir, 'dist'), { recursive: true });
+  const fastGlob = join(dir, 'fast-glob.cjs');
+  buildSync({ entryPoints: [join(ROOT, 'node_modules', 'fast-glob')], bundle: true, platform: 'node', format: 'cjs', outfile: fastGlob, logLevel: 'silent' });
+  return { dir, bin: join(dir, 'dist', 'meshext.cjs'), fastGlob };
+}
+
 test('unreadable directories: fast-glob threw; the walk names each in a FILE_READ error and skips dot and node_modules ones', () => {
   const d = tmp('perm');
+  const kit = unprivilegedKit();
   try {
     write(d, 'ok/mesh.yaml', readFileSync(join(CASE, 'mesh.yaml'), 'utf8'));
     for (const f of ['locked/a.yaml', 'listable/f.yaml', 'listable/sub/g.yaml', '.hidden/h.yaml', 'node_modules/n.yaml', 'ok/node_modules/n.yaml']) write(d, f, 'x: 1\n');
     for (const dir of ['locked', '.hidden', 'node_modules', 'ok/node_modules']) chmodSync(join(d, dir), 0o000);
     chmodSync(join(d, 'listable'), 0o744); // others may list it but not enter it
-    const fgRun = unprivileged(['-e', `try { require(${JSON.stringify(join(ROOT, 'node_modules', 'fast-glob'))}).sync('**/*.{yaml,yml,json}', ${JSON.stringify(OLD_OPTIONS)}); console.log('listed') } catch (e) { console.log(e.code) }`], d);
-    assert.is(fgRun.stdout, 'EACCES\n');
-    const r = unprivileged([BIN, 'validate', '.'], d);
+    const fgScript = `try { console.log(require(${JSON.stringify(kit.fastGlob)}).sync('**/*.{yaml,yml,json}', ${JSON.stringify(OLD_OPTIONS)}).join()) } catch (e) { console.log(e.code) }`;
+    // Controls: the runs below are unprivileged, reach the CLI and fast-glob, and both work on a readable tree.
+    if (process.getuid?.() === 0) assert.is(unprivileged(['-p', 'process.getuid()'], d).stdout, `${NOBODY}\n`);
+    const fgOk = unprivileged(['-e', fgScript], join(d, 'ok'));
+    assert.is(fgOk.stdout, 'mesh.yaml\n', fgOk.stderr);
+    const ok = unprivileged([kit.bin, 'validate', 'ok', '--allow-empty'], d);
+    assert.is(ok.code, 0, ok.stderr);
+    assert.match(ok.stderr, /^meshext: valid: /);
+    const fgRun = unprivileged(['-e', fgScript], d);
+    assert.is(fgRun.stdout, 'EACCES\n', fgRun.stderr);
+    const r = unprivileged([kit.bin, 'validate', '.'], d);
     assert.is(r.code, 1);
     assert.is(r.stdout, '');
     assert.is(
@@ -151,12 +174,13 @@ test('unreadable directories: fast-glob threw; the walk names each in a FILE_REA
         'meshext: 3 errors; nothing was written\n',
     );
     // A pattern whose expansion meets one: the same error, naming the pattern.
-    const p = unprivileged([BIN, 'validate', 'lock*/*', 'ok'], d);
+    const p = unprivileged([kit.bin, 'validate', 'lock*/*', 'ok'], d);
     assert.is(p.code, 1);
     assert.is(p.stderr, 'locked: error: cannot read directory: EACCES (expanding lock*/*)\nmeshext: 1 error; nothing was written\n');
   } finally {
     for (const dir of ['locked', '.hidden', 'node_modules', 'ok/node_modules', 'listable']) chmodSync(join(d, dir), 0o755);
     rmSync(d, { recursive: true, force: true });
+    rmSync(kit.dir, { recursive: true, force: true });
   }
 });
 
