@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parse, parseAllDocuments } from 'yaml';
 import { validatorFiles } from '../src/schema/_generated/validators.js';
 import { checkIstioRules, isIstioUrl, parseRequestUri } from '../src/schema/istio-rules.ts';
@@ -597,7 +598,7 @@ test('NATIVE_SCHEMAS: Extension, ExtensionGenerator and Mesh, as the files hold 
 });
 
 test('gen-validators output is deterministic and matches the generated files', () => {
-  const script = new URL('../scripts/gen-validators.mjs', import.meta.url).pathname;
+  const script = fileURLToPath(new URL('../scripts/gen-validators.mjs', import.meta.url));
   const filesOf = (dir: string) => Object.fromEntries(readdirSync(dir).sort().map((f) => [f, readFileSync(join(dir, f), 'utf8')]));
   const outs = [1, 2].map(() => {
     const dir = mkdtempSync(join(tmpdir(), 'meshext-gen-'));
@@ -606,7 +607,7 @@ test('gen-validators output is deterministic and matches the generated files', (
     return filesOf(dir);
   });
   assert.ok(JSON.stringify(outs[0]) === JSON.stringify(outs[1]), 'two runs differ');
-  assert.ok(JSON.stringify(outs[0]) === JSON.stringify(filesOf(new URL('../src/schema/_generated/', import.meta.url).pathname)), 'stale: run npm run gen');
+  assert.ok(JSON.stringify(outs[0]) === JSON.stringify(filesOf(fileURLToPath(new URL('../src/schema/_generated/', import.meta.url)))), 'stale: run npm run gen');
   assert.equal(Object.keys(outs[0]!).filter((f) => f !== 'validators.js' && f !== 'validators.d.ts').sort(), Object.values(validatorFiles).sort());
   for (const [file, text] of Object.entries(outs[0]!)) assert.not.ok(/\brequire\(/.test(text), `${file}: no CommonJS`);
 });
