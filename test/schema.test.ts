@@ -470,6 +470,7 @@ for (const [name, yaml, edit, errors] of bad) {
 test('every input kind of design §1 has a validator, keyed apiVersion/kind', () => {
   assert.equal(Object.keys(validatorFiles).sort(), [
     'extension.tsb.tetrate.io/v2/WasmExtension',
+    'extensions.istio.io/v1alpha1/TrafficExtension',
     'extensions.istio.io/v1alpha1/WasmPlugin',
     'extensions.maistra.io/v1alpha1/ServiceMeshExtension',
     'extensions.policy.gloo.solo.io/v2/WasmDeploymentPolicy',

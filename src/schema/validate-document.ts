@@ -4,6 +4,7 @@
 import type { AjvError, KindValidator } from './_generated/validators.js';
 import { checkIstioRules, noDuplicateEnvNames, noLabelWildcards } from './istio-rules.ts';
 import { validatorFor } from './load-validator.ts';
+import { checkTrafficExtensionRules } from './traffic-extension-rules.ts';
 import { suggestField } from './suggest-field.ts';
 
 export type IssuePath = readonly (string | number)[];
@@ -36,6 +37,7 @@ export function validateDocument(apiVersion: string, kind: string, value: unknow
 function rulesFor(id: string, doc: unknown): SchemaIssue[] {
   const spec = isObj(doc) ? doc.spec : undefined;
   if (id === 'extensions.istio.io/v1alpha1/WasmPlugin') return checkIstioRules('WasmPlugin', spec);
+  if (id === 'extensions.istio.io/v1alpha1/TrafficExtension') return checkTrafficExtensionRules(spec);
   // The foreign kinds become WasmPlugins too: what Istio's CEL rules would refuse there is refused here.
   if (id.endsWith('/ServiceMeshExtension')) return maistraRules(doc, spec);
   if (id === 'extension.tsb.tetrate.io/v2/WasmExtension') return isObj(spec) && isObj(spec.vmConfig) ? noDuplicateEnvNames(spec.vmConfig.env, ['spec', 'vmConfig', 'env']) : [];
