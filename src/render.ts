@@ -125,7 +125,8 @@ export async function render(req: RenderRequest): Promise<RenderResult> {
   const placements: Placement[] = [];
   const placed: Target[] = [];
   for (const t of targets) {
-    const r = finalizeTarget(t, res.images.get(t.fields.image)!, mesh, t.ext.origin.file.startsWith('<') ? undefined : t.ext.origin.file, report);
+    const image = t.ext.lua === undefined ? res.images.get(t.fields.image)! : undefined;
+    const r = finalizeTarget(t, image, mesh, t.ext.origin.file.startsWith('<') ? undefined : t.ext.origin.file, report);
     if (!r) continue;
     placements.push({ resolved: r, namespaces: t.namespaces });
     placed.push(t);
@@ -167,11 +168,15 @@ function checkMesh(mesh: Mesh, c: Classified, report: Sink): void {
   }
 }
 
-/** One use per declaration and image: its other targets name the same image at the same place (issue 5). */
+/**
+ * One use per declaration and image: its other targets name the same image at the same place
+ * (issue 5). A Lua declaration names none.
+ */
 function imageUses(targets: readonly Target[]): ImageUse[] {
   const uses: ImageUse[] = [];
   const seen = new Map<Target['ext'], Set<string>>();
   for (const t of targets) {
+    if (t.ext.lua !== undefined) continue;
     let images = seen.get(t.ext);
     if (!images) seen.set(t.ext, (images = new Set()));
     if (images.has(t.fields.image)) continue;

@@ -106,6 +106,7 @@ const SPEC_FIELDS_OF: Record<Exclude<keyof Resolved, 'name' | 'namespace' | 'ori
   vmConfig: true,
   match: true,
   type: true,
+  lua: true,
 };
 const SPEC_FIELDS = Object.keys(SPEC_FIELDS_OF) as (keyof typeof SPEC_FIELDS_OF)[];
 

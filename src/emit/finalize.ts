@@ -1,6 +1,7 @@
 // A target plus what resolution learned of its image → a Resolved resource: image defaults
 // filled in (design §3), Maistra phases banded (rule 6), version gates and field rules checked
-// (rule 8). Every problem is reported; undefined means "do not emit".
+// (rule 8). Every problem is reported; undefined means "do not emit". A Lua declaration has no
+// image: it is finalized without one, and only as a TrafficExtension.
 
 import type { Sink } from '../model/diagnostic.ts';
 import type { ExtensionFields, IstioPhase, MaistraPhase, Phase } from '../model/extension.ts';
@@ -11,7 +12,7 @@ import { at } from '../model/where.ts';
 import type { Target } from '../expand/target.ts';
 import type { Resolved } from './resource.ts';
 import { ENVOY_FILTER_PRIORITY_LIMIT } from './envoy-filter.ts';
-import { FAIL_RELOAD_SINCE, FIELD_SINCE, TRAFFIC_EXTENSION_SINCE, minorOf } from './versions.ts';
+import { FAIL_RELOAD_SINCE, FIELD_SINCE, LUA_SINCE, TRAFFIC_EXTENSION_SINCE, minorOf } from './versions.ts';
 
 // Two Maistra phases share each of AUTHZ and STATS; the earlier one is lifted by a band wider
 // than the whole ±MAISTRA_PRIORITY_LIMIT range (2 × 999,999 < 2,000,000), so its lowest
@@ -27,7 +28,8 @@ const MAISTRA_BANDS: Record<MaistraPhase, readonly [IstioPhase, number]> = {
 export const MAISTRA_PRIORITY_LIMIT = 999_999;
 const INT32_MAX = 2 ** 31 - 1;
 
-export function finalizeTarget(t: Target, image: ResolvedImage, mesh: Mesh, source: string | undefined, report: Sink): Resolved | undefined {
+/** `image` is what the target's image resolved to; undefined exactly when the target is Lua. */
+export function finalizeTarget(t: Target, image: ResolvedImage | undefined, mesh: Mesh, source: string | undefined, report: Sink): Resolved | undefined {
   const { ext, fields } = t;
   const o = ext.origin;
   let errors = 0;
@@ -35,13 +37,14 @@ export function finalizeTarget(t: Target, image: ResolvedImage, mesh: Mesh, sour
     if (d.severity === 'error') errors++;
     report(d);
   };
-  const output = fields.output ?? mesh.output;
+  const output = ext.lua !== undefined ? 'TrafficExtension' : (fields.output ?? mesh.output);
   const minor = minorOf(mesh.istioVersion) ?? 0;
+  if (ext.lua !== undefined) checkLua(t, mesh, minor, r);
   for (const [field, since] of Object.entries(FIELD_SINCE)) {
     if ((fields as unknown as Record<string, unknown>)[field] !== undefined && minor < since) r(at(o, fieldPath(t, field as keyof ExtensionFields), 'VERSION_GATED', `${field} needs Istio 1.${since} or newer; the Mesh declares istioVersion ${mesh.istioVersion}${field === 'match' && ext.flavor === 'maistra' ? " (meshext adds match: [{mode: SERVER}] to keep a ServiceMeshExtension inbound-only, as Maistra applied it)" : ''}`));
   }
   if (fields.failStrategy === 'FAIL_RELOAD' && minor < FAIL_RELOAD_SINCE) r(at(o, fieldPath(t, 'failStrategy'), 'VERSION_GATED', `failStrategy FAIL_RELOAD needs Istio 1.${FAIL_RELOAD_SINCE} or newer; the Mesh declares istioVersion ${mesh.istioVersion}`));
-  if (output === 'TrafficExtension' && minor < TRAFFIC_EXTENSION_SINCE) {
+  if (output === 'TrafficExtension' && minor < TRAFFIC_EXTENSION_SINCE && ext.lua === undefined) {
     const message = `TrafficExtension needs Istio 1.${TRAFFIC_EXTENSION_SINCE} or newer; the Mesh declares istioVersion ${mesh.istioVersion}`;
     // The kind may be the Mesh's default: then the Mesh's spec.output is the line to change.
     if (fields.output === undefined && mesh.outputAt) r({ code: 'VERSION_GATED', severity: 'error', message, ...mesh.outputAt, field: 'spec.output' });
@@ -51,13 +54,14 @@ export function finalizeTarget(t: Target, image: ResolvedImage, mesh: Mesh, sour
   for (const [i, e] of (fields.vmConfig?.env ?? []).entries()) {
     if (e.valueFrom === 'HOST' && e.value !== undefined) r(at(o, [...fieldPath(t, 'vmConfig'), 'env', i, 'value'], 'FIELD_CONFLICT', 'value may only be set when valueFrom is INLINE'));
   }
-  if (fields.sha256 && image.format !== 'file') {
+  if (fields.sha256 && image && image.format !== 'file') {
     const actual = image.format === 'http' ? image.moduleSha256 : image.digest?.replace(/^sha256:/, '');
     if (actual && actual !== fields.sha256) r(at(o, fieldPath(t, 'sha256'), 'SHA256_MISMATCH', `sha256 ${fields.sha256} does not match the image: ${image.format === 'http' ? 'the module hashes to' : 'its manifest digest is'} ${actual}`));
   }
 
-  const declaredPhase: Phase = fields.phase ?? image.defaults.phase ?? 'UNSPECIFIED_PHASE';
-  const declaredPriority = fields.priority ?? image.defaults.priority ?? 0;
+  const defaults = image?.defaults ?? {};
+  const declaredPhase: Phase = fields.phase ?? defaults.phase ?? 'UNSPECIFIED_PHASE';
+  const declaredPriority = fields.priority ?? defaults.priority ?? 0;
   let phase: IstioPhase;
   let priority = declaredPriority;
   if (declaredPhase in MAISTRA_BANDS) {
@@ -87,7 +91,7 @@ export function finalizeTarget(t: Target, image: ResolvedImage, mesh: Mesh, sour
   }
   if (errors > 0) return undefined;
 
-  const rootIds = image.defaults.rootIds ?? [];
+  const rootIds = defaults.rootIds ?? [];
   return {
     output,
     name: ext.name,
@@ -97,9 +101,9 @@ export function finalizeTarget(t: Target, image: ResolvedImage, mesh: Mesh, sour
     imageRef: fields.image,
     selector: fields.selector,
     targetRefs: fields.targetRefs,
-    url: image.url,
+    url: image?.url ?? '',
     // OCI pins live in the URL (design §6.11); only http(s) modules carry sha256.
-    sha256: image.format === 'http' ? image.moduleSha256 : undefined,
+    sha256: image?.format === 'http' ? image.moduleSha256 : undefined,
     imagePullPolicy: fields.imagePullPolicy,
     imagePullSecret: fields.imagePullSecret,
     config,
@@ -110,7 +114,18 @@ export function finalizeTarget(t: Target, image: ResolvedImage, mesh: Mesh, sour
     vmConfig: fields.vmConfig,
     match: fields.match,
     type: fields.type,
+    lua: ext.lua,
   };
+}
+
+/** Lua runs only as a TrafficExtension's `lua:` block, which Istio has from 1.30. */
+function checkLua(t: Target, mesh: Mesh, minor: number, report: Sink): void {
+  const o = t.ext.origin;
+  if (minor < LUA_SINCE) report(at(o, ['spec', 'lua'], 'VERSION_GATED', `a Lua TrafficExtension needs Istio 1.${LUA_SINCE} or newer; the Mesh declares istioVersion ${mesh.istioVersion}`));
+  if (mesh.output !== 'TrafficExtension' && mesh.outputAt) {
+    const { file, line } = mesh.outputAt;
+    report(at(o, ['spec', 'lua'], 'UNSUPPORTED', `a Lua TrafficExtension is emitted only as a TrafficExtension (${mesh.output} output carries Wasm modules, not Lua code), but the Mesh sets spec.output: ${mesh.output} (${file}:${line}); set it to TrafficExtension or remove it`));
+  }
 }
 
 

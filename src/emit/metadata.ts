@@ -32,7 +32,8 @@ export function metadataOf(r: Resolved, namespace: string, cache?: MetadataCache
 }
 
 function annotationsOf(r: Resolved): Record<string, string> {
-  const annotations: Record<string, string> = { [IMAGE_ANNOTATION]: r.imageRef };
+  const annotations: Record<string, string> = {};
+  if (r.imageRef !== '') annotations[IMAGE_ANNOTATION] = r.imageRef;
   if (r.source !== undefined) annotations[SOURCE_ANNOTATION] = r.source;
   return sortedRecord(annotations);
 }

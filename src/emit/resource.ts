@@ -10,10 +10,11 @@ export interface Resolved {
   readonly origin: Origin;
   /** Root-relative source file, absent for stdin. */
   readonly source?: string;
-  /** The image as the declaration wrote it. */
+  /** The image as the declaration wrote it; '' for Lua, which has none. */
   readonly imageRef: string;
   readonly selector?: { readonly matchLabels?: Readonly<Record<string, string>> };
   readonly targetRefs?: readonly TargetRef[];
+  /** The pinned module URL; '' for Lua. */
   readonly url: string;
   readonly sha256?: string;
   readonly imagePullPolicy?: string;
@@ -26,6 +27,8 @@ export interface Resolved {
   readonly vmConfig?: { readonly env?: readonly EnvVar[] };
   readonly match?: readonly TrafficMatch[];
   readonly type?: string;
+  /** Inline Lua source: emitted as the TrafficExtension's `lua:` block instead of `wasm:`. */
+  readonly lua?: string;
 }
 
 /**

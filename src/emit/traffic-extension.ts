@@ -1,5 +1,6 @@
 // Resolved target → extensions.istio.io/v1alpha1 TrafficExtension (Istio 1.30+): targeting,
-// phase and priority at the top, the Wasm fields under `wasm:` (traffic_extension.proto).
+// phase and priority at the top, then the Wasm fields under `wasm:`, or the inline code of a Lua
+// declaration under `lua:` (traffic_extension.proto).
 
 import type { Plain } from './to-yaml.ts';
 import type { Resolved } from './resource.ts';
@@ -15,11 +16,16 @@ export function emitTrafficExtension(r: Resolved, namespace: string, metadata?: 
   spec.phase = r.phase === 'UNSPECIFIED_PHASE' ? 'UNSPECIFIED' : r.phase;
   spec.priority = r.priority;
   put(spec, 'match', matchOf(r));
+  if (r.lua !== undefined) spec.lua = { inlineCode: r.lua };
+  else spec.wasm = wasmOf(r);
+  return { apiVersion: 'extensions.istio.io/v1alpha1', kind: 'TrafficExtension', metadata: metadataOf(r, namespace, metadata), spec };
+}
+
+function wasmOf(r: Resolved): { [k: string]: Plain } {
   const wasm: { [k: string]: Plain } = {};
   wasmFieldsOf(r, wasm);
   put(wasm, 'failStrategy', r.failStrategy);
   put(wasm, 'vmConfig', vmConfigOf(r));
   put(wasm, 'type', r.type);
-  spec.wasm = wasm;
-  return { apiVersion: 'extensions.istio.io/v1alpha1', kind: 'TrafficExtension', metadata: metadataOf(r, namespace, metadata), spec };
+  return wasm;
 }

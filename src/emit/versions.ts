@@ -19,3 +19,5 @@ export const FIELD_SINCE: Readonly<Record<string, number>> = {
 
 export const FAIL_RELOAD_SINCE = 27;
 export const TRAFFIC_EXTENSION_SINCE = 30;
+/** Lua extensions exist only as TrafficExtensions. */
+export const LUA_SINCE = TRAFFIC_EXTENSION_SINCE;

@@ -93,7 +93,13 @@ export interface Extension extends ExtensionFields {
   readonly namespace: string;
   /** True when the declaration acts as a control-plane (mesh-wide) one wherever it lives (Gloo). */
   readonly controlPlane?: boolean;
+  /** The image reference as declared; '' for a Lua declaration, which has none. */
   readonly image: string;
+  /**
+   * Inline Lua source (a TrafficExtension's `lua.inlineCode`). Such a declaration names no image,
+   * so nothing is resolved for it, and it can only be emitted as a TrafficExtension.
+   */
+  readonly lua?: string;
   readonly scope?: Scope;
   readonly allowedIn?: readonly string[];
   readonly overrides?: readonly Override[];

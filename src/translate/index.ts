@@ -9,6 +9,7 @@ import { validateDocument } from '../schema/validate-document.ts';
 import type { Translator } from './_context.ts';
 import { translateGlooWasmDeployment } from './gloo-wasm-deployment.ts';
 import { translateGlooWasmDeploymentPolicy } from './gloo-wasm-deployment-policy.ts';
+import { translateIstioTrafficExtension } from './istio-traffic-extension.ts';
 import { translateIstioWasmPlugin } from './istio-wasm-plugin.ts';
 import { translateMaistraSme } from './maistra-sme.ts';
 import { buildMesh } from './mesh.ts';
@@ -46,6 +47,7 @@ const KINDS: Record<string, Record<string, Record<string, Entry>>> = {
   // Placed like WasmDeployment, not by its own namespace (Gloo keeps policies in a workspace namespace).
   WasmDeploymentPolicy: { 'extensions.policy.gloo.solo.io': { v2: { role: 'extension', translate: translateGlooWasmDeploymentPolicy } } },
   WasmPlugin: { 'extensions.istio.io': { v1alpha1: { role: 'extension', translate: translateIstioWasmPlugin, namespaced: true } } },
+  TrafficExtension: { 'extensions.istio.io': { v1alpha1: { role: 'extension', translate: translateIstioTrafficExtension, namespaced: true } } },
   Namespace: { '': { v1: { role: 'namespace' } } },
 };
 
@@ -166,7 +168,9 @@ function own<T>(table: Readonly<Record<string, T>>, key: string): T | undefined 
 
 function isRendered(v: Readonly<Record<string, unknown>>): boolean {
   const meta = v.metadata as { labels?: Record<string, unknown>; annotations?: Record<string, unknown> } | undefined;
-  return meta?.labels?.['app.kubernetes.io/managed-by'] === 'meshext' && typeof meta.annotations?.['meshext.dev/image'] === 'string';
+  if (meta?.labels?.['app.kubernetes.io/managed-by'] !== 'meshext') return false;
+  // A Lua TrafficExtension names no image, so it has no image annotation: our label marks it.
+  return typeof meta.annotations?.['meshext.dev/image'] === 'string' || (v.kind === 'TrafficExtension' && (v.spec as { lua?: unknown } | undefined)?.lua !== undefined);
 }
 
 function groupOf(apiVersion: string): string {
