@@ -134,7 +134,8 @@ function normalizeModes(dir: string): void {
 export function shimBin(base: string): string {
   const bin = join(base, 'bin');
   mkdirSync(bin, { recursive: true });
-  writeFileSync(join(bin, 'meshext'), `#!/bin/sh\nexec '${process.execPath}' '${BUNDLE}' "$@"\n`);
+  const quote = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`; // the checkout's path may hold any character
+  writeFileSync(join(bin, 'meshext'), `#!/bin/sh\nexec ${quote(process.execPath)} ${quote(BUNDLE)} "$@"\n`);
   chmodSync(join(bin, 'meshext'), 0o755);
   return bin;
 }
