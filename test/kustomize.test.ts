@@ -5,7 +5,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import type { SpawnSyncReturns } from 'node:child_process';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
@@ -58,18 +59,82 @@ test('kubectl kustomize --enable-alpha-plugins runs the legacy plugin and yields
   });
 });
 
-test('a failing legacy plugin fails the kustomize build with meshext\'s reason', async () => {
+/**
+ * A temporary project: the plugin installed, `decl/` holding the declarations (the native example
+ * unless given), and kustomization directories, each a map of file name to content; every one gets
+ * gen.yaml, a generator over ../decl. `build(name)` runs the real kubectl kustomize on one.
+ */
+async function withKustomizeProject(layers: Record<string, Record<string, string>>, f: (build: (layer: string) => SpawnSyncReturns<string>, dir: string) => void, decl?: Record<string, string>): Promise<void> {
   await withTemp((dir) => {
     spawnSync(process.execPath, [BIN, 'install-kustomize-plugin', join(dir, 'plugins')]);
-    cpSync(NATIVE, join(dir, 'decl'), { recursive: true });
-    writeFileSync(join(dir, 'decl', 'broken.yaml'), 'apiVersion: meshext.dev/v1alpha1\nkind: Extension\nmetadata: {name: bad, namespace: payments}\nspec: {image: "registry.example.com/platform/header-append:1.2", phase: SOMETIMES}\n');
-    mkdirSync(join(dir, 'k'));
-    writeFileSync(join(dir, 'k', 'kustomization.yaml'), 'generators: [gen.yaml]\n');
-    writeFileSync(join(dir, 'k', 'gen.yaml'), 'apiVersion: meshext.dev/v1alpha1\nkind: ExtensionGenerator\nmetadata: {name: g}\nspec: {paths: [../decl], offline: true}\n');
-    const k = spawnSync('kubectl', ['kustomize', '--enable-alpha-plugins', join(dir, 'k')], { encoding: 'utf8', env: { ...process.env, KUSTOMIZE_PLUGIN_HOME: join(dir, 'plugins') } });
+    if (decl) {
+      mkdirSync(join(dir, 'decl'));
+      for (const [name, text] of Object.entries(decl)) writeFileSync(join(dir, 'decl', name), text);
+    } else cpSync(NATIVE, join(dir, 'decl'), { recursive: true });
+    for (const [layer, files] of Object.entries(layers)) {
+      mkdirSync(join(dir, layer));
+      writeFileSync(join(dir, layer, 'gen.yaml'), `apiVersion: meshext.dev/v1alpha1\nkind: ExtensionGenerator\nmetadata: {name: g}\nspec: {paths: [../decl], lock: ${join(NATIVE, 'meshext.lock')}, offline: true}\n`);
+      for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, layer, name), text);
+    }
+    f((layer) => spawnSync('kubectl', ['kustomize', '--enable-alpha-plugins', join(dir, layer)], { encoding: 'utf8', env: { ...process.env, KUSTOMIZE_PLUGIN_HOME: join(dir, 'plugins') } }), dir);
+  });
+}
+
+test('a failing legacy plugin fails the kustomize build with meshext\'s reason', async () => {
+  const broken = 'apiVersion: meshext.dev/v1alpha1\nkind: Extension\nmetadata: {name: bad, namespace: payments}\nspec: {image: "registry.example.com/platform/header-append:1.2", phase: SOMETIMES}\n';
+  const decl = Object.fromEntries([...readdirSync(NATIVE).map((n) => [n, readFileSync(join(NATIVE, n), 'utf8')]), ['broken.yaml', broken]]);
+  await withKustomizeProject({ k: { 'kustomization.yaml': 'generators: [gen.yaml]\n' } }, (build) => {
+    const k = build('k');
     assert.is.not(k.status, 0);
     assert.is(k.stdout, '');
     assert.match(k.stderr, /broken\.yaml:4:\d+: error: must be one of .*\(got "SOMETIMES"\)/);
+  }, decl);
+});
+
+const rendered = (k: { stdout: string }): string[] => docs(k.stdout).map(keyOf).sort();
+
+test('kustomize namespace: that would move rendered resources fails the build with why and the fix, under every kustomization file name', async () => {
+  const layers = Object.fromEntries(['kustomization.yaml', 'kustomization.yml', 'Kustomization'].map((name, i) => [`k${i}`, { [name]: 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: team-a\ngenerators: [gen.yaml]\n' }]));
+  await withKustomizeProject(layers, (build, dir) => {
+    for (const [layer, files] of Object.entries(layers)) {
+      const k = build(layer);
+      assert.is.not(k.status, 0, layer);
+      assert.is(k.stdout, '');
+      const file = join(dir, layer, Object.keys(files)[0]!).replace(/[.]/g, '\\.');
+      assert.match(k.stderr, new RegExp(`${file}:3:1: error: namespace: team-a makes kustomize move every resource this kustomization's generators produce into team-a, but meshext rendered resources into istio-system, orders, payments, search: `));
+      assert.match(k.stderr, /istio-system, the control-plane namespace, applies mesh-wide and would silently apply in team-a only/);
+      assert.match(k.stderr, /\(WasmPlugin header-append\) would collide \("namespace transformation produces ID conflict"\)/);
+      assert.match(k.stderr, /Remove namespace: from this kustomization; or give the meshext generator a kustomization of its own without namespace:/);
+    }
+  });
+});
+
+test('kustomize namespace: equal to every rendered namespace, or none, builds as before', async () => {
+  const team = { 'ext.yaml': 'apiVersion: meshext.dev/v1alpha1\nkind: Extension\nmetadata: {name: hdr, namespace: payments}\nspec: {image: "registry.example.com/platform/header-append:1.2", phase: AUTHZ}\n' };
+  await withKustomizeProject({ same: { 'kustomization.yml': 'namespace: payments\ngenerators: [gen.yaml]\n' }, none: { Kustomization: 'generators: [gen.yaml]\n' } }, (build) => {
+    for (const layer of ['same', 'none']) {
+      const k = build(layer);
+      assert.is(k.status, 0, k.stderr);
+      assert.equal(rendered(k), ['WasmPlugin/payments/hdr']);
+    }
+  }, team);
+});
+
+test('the fix the error names works: meshext in its own kustomization beside a namespaced one, under a parent without namespace:', async () => {
+  const expected = (await renderNative()).map(keyOf);
+  const layers = {
+    mesh: { 'kustomization.yaml': 'generators: [gen.yaml]\n' },
+    app: { 'kustomization.yaml': 'namespace: team-a\nresources: [cm.yaml]\n', 'cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: app}\n' },
+    root: { 'kustomization.yaml': 'resources: [../app, ../mesh]\n' },
+    unsetOnly: { 'kustomization.yaml': 'generators: [gen.yaml]\ntransformers:\n- |-\n  apiVersion: builtin\n  kind: NamespaceTransformer\n  metadata: {name: ns, namespace: team-a}\n  unsetOnly: true\n' },
+  };
+  await withKustomizeProject(layers, (build) => {
+    const root = build('root');
+    assert.is(root.status, 0, root.stderr);
+    assert.equal(rendered(root), [...expected, 'ConfigMap/team-a/app'].sort());
+    const unsetOnly = build('unsetOnly');
+    assert.is(unsetOnly.status, 0, unsetOnly.stderr);
+    assert.equal(rendered(unsetOnly), expected.sort());
   });
 });
 
@@ -178,6 +243,77 @@ test('the legacy plugin entry (one argument naming the config file) renders like
     const r = await runCli([cfg], { cwd: join(ROOT, 'examples', 'kustomize', 'legacy-plugin') });
     assert.is(r.code, 0, r.stderr);
     assert.equal(docs(r.stdout), expected);
+  });
+});
+
+const generatorItem = (config: Obj): Obj => ({ ...config, metadata: { ...config.metadata, annotations: { ...config.metadata.annotations, ...kustomizeAnnotations('generator.yaml', 0, 0) } } });
+
+test('KRM generator: namespace: in the kustomization of its working directory that would move rendered resources is an error in results', async () => {
+  await withTemp(async (dir) => {
+    writeFileSync(join(dir, 'kustomization.yaml'), 'resources: [namespaces.yaml]\nnamespace: team-a\ngenerators: [generator.yaml]\n');
+    const config = generatorConfig([NATIVE]);
+    const r = await runCli([], { cwd: dir, stdin: resourceList([generatorItem(config)], config), stdinIsTTY: false });
+    assert.is(r.code, 1);
+    const out = parse(r.stdout) as Obj;
+    assert.equal(out.items, []);
+    assert.equal(out.results.map((x: Obj) => [x.severity, x.file?.path]), [['error', join(dir, 'kustomization.yaml')]]);
+    assert.match(out.results[0].message, /^namespace: team-a makes kustomize move every resource this kustomization's generators produce into team-a, .* \(line 2\)$/);
+    assert.match(r.stderr, /Remove namespace: from this kustomization/);
+    // As a transformer its output comes after that namespace: has run, so nothing is checked.
+    const ext = { apiVersion: 'meshext.dev/v1alpha1', kind: 'Extension', metadata: { name: 'hdr', namespace: 'payments', annotations: kustomizeAnnotations('ext.yaml', 0, 0) }, spec: { image: 'registry.example.com/platform/header-append:1.2' } };
+    const t = await runCli([], { cwd: dir, stdin: resourceList([ext], config), stdinIsTTY: false });
+    assert.is(t.code, 0, t.stderr);
+  });
+});
+
+// A kustomization that cannot be read, parsed or understood is left to kustomize: never a false error.
+const unreadable: Record<string, (dir: string) => void> = {
+  'invalid YAML': (dir) => writeFileSync(join(dir, 'kustomization.yaml'), 'namespace: [team-a\n'),
+  'two documents': (dir) => writeFileSync(join(dir, 'kustomization.yaml'), 'namespace: team-a\n---\nnamespace: team-b\n'),
+  'a repeated key': (dir) => writeFileSync(join(dir, 'kustomization.yaml'), 'namespace: team-a\nnamespace: team-b\n'),
+  'a namespace that is not a string': (dir) => writeFileSync(join(dir, 'kustomization.yaml'), 'namespace: {name: team-a}\n'),
+  'an empty namespace': (dir) => writeFileSync(join(dir, 'kustomization.yaml'), 'namespace: ""\n'),
+  'a list, not a map': (dir) => writeFileSync(join(dir, 'kustomization.yaml'), '- namespace: team-a\n'),
+  'an alias bomb': (dir) => writeFileSync(join(dir, 'kustomization.yaml'), `namespace: team-a\na: &a [x, x, x, x, x, x, x, x, x, x]\n${Array.from({ length: 8 }, (_, i) => `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(10).fill(`*${String.fromCharCode(97 + i)}`).join(', ')}]`).join('\n')}\n`),
+  'deep nesting': (dir) => writeFileSync(join(dir, 'kustomization.yaml'), `namespace: team-a\nx: ${'['.repeat(5000)}${']'.repeat(5000)}\n`),
+  'not UTF-8': (dir) => writeFileSync(join(dir, 'kustomization.yaml'), Buffer.from([...Buffer.from('namespace: team-a\n# '), 0xff, 0x0a])),
+  'larger than a kustomization can be': (dir) => writeFileSync(join(dir, 'kustomization.yaml'), `namespace: team-a\n${'#'.repeat(2 * 1024 * 1024)}\n`),
+  'a directory of that name': (dir) => mkdirSync(join(dir, 'kustomization.yaml')),
+  'a FIFO of that name': (dir) => assert.is(spawnSync('mkfifo', [join(dir, 'kustomization.yaml')]).status, 0),
+  'a dangling symlink': (dir) => symlinkSync(join(dir, 'gone.yaml'), join(dir, 'kustomization.yaml')),
+  'two kustomization files (kustomize refuses the directory)': (dir) => {
+    writeFileSync(join(dir, 'kustomization.yaml'), 'namespace: team-a\n');
+    writeFileSync(join(dir, 'Kustomization'), 'namespace: team-a\n');
+  },
+};
+
+/** The config file kustomize hands the legacy plugin, written into `dir`: a generator over the native example. */
+function legacyConfig(dir: string): string {
+  const file = join(dir, 'kust-plugin-config-1');
+  writeFileSync(file, `apiVersion: meshext.dev/v1alpha1\nkind: ExtensionGenerator\nmetadata: {name: g}\nspec: {paths: [${NATIVE}], offline: true}\n`);
+  return file;
+}
+
+test('legacy plugin: a kustomization it cannot read or understand changes nothing', async () => {
+  const expected = await renderNative();
+  for (const [name, make] of Object.entries(unreadable)) {
+    await withTemp(async (dir) => {
+      make(dir);
+      const r = await runCli([legacyConfig(dir)], { cwd: dir });
+      assert.is(r.code, 0, `${name}: ${r.stderr}`);
+      assert.equal(docs(r.stdout), expected, name);
+    });
+  }
+});
+
+test('legacy plugin: the kustomization is looked up in KUSTOMIZE_PLUGIN_CONFIG_ROOT, and an aliased namespace counts', async () => {
+  await withTemp(async (dir) => {
+    writeFileSync(join(dir, 'kustomization.yaml'), 'x: &ns team-a\nnamespace: *ns\n');
+    const r = await runCli([legacyConfig(dir)], { cwd: tmpdir(), env: { KUSTOMIZE_PLUGIN_CONFIG_ROOT: dir } });
+    assert.is(r.code, 1);
+    assert.is(r.stdout, '');
+    assert.match(r.stderr, /kustomization\.yaml:2:1: error: namespace: team-a makes kustomize move/);
+    assert.match(r.stderr, /\n {5}2 \| namespace: \*ns\n/);
   });
 });
 

@@ -17,6 +17,7 @@ import type { Plain } from '../../emit/to-yaml.ts';
 import { LOCK_FILE } from '../../resolve/lock.ts';
 import { generatorOptions, isGeneratorConfig } from '../_generator-config.ts';
 import { liveResolverFactory } from '../_live.ts';
+import { checkKustomizeNamespace } from '../_kustomize-namespace.ts';
 
 type Obj = Readonly<Record<string, unknown>>;
 
@@ -52,6 +53,11 @@ export const run: Command = async (_args, io) => {
   });
   const diagnostics = [...early, ...result.diagnostics];
   if (result.exitCode !== 0) return writeResults(io, diagnostics, result.exitCode);
+  // As a generator (kustomize sends only the config as an item), the output meets the namespace:
+  // of the kustomization that lists it, in whose directory kustomize runs the function.
+  const generating = list.items.length > 0 && mine.length === 0;
+  const conflict = generating ? await checkKustomizeNamespace(io.cwd, result.resources, result.mesh!.controlPlaneNamespace) : undefined;
+  if (conflict) return writeResults(io, [...diagnostics, conflict]);
   // Declarations are replaced by what they render; Namespaces and foreign kinds pass through.
   const consumed = new Set<Obj>([...(result.classified?.declarations ?? []), ...(result.classified?.meshes ?? []), ...(result.classified?.configs ?? [])].map((d) => d.value));
   const items = [...mine.filter((m) => !consumed.has(m)), ...(result.resources as Obj[])];

@@ -7,11 +7,13 @@ import type { Command } from '../io.ts';
 import { EXIT } from '../io.ts';
 import { loadBytes } from '../../load/read-input.ts';
 import type { Diagnostic } from '../../model/diagnostic.ts';
+import { sortDiagnostics } from '../../model/diagnostic.ts';
 import { render } from '../../render.ts';
 import { toYamlStream } from '../../emit/to-yaml.ts';
 import { generatorOptions } from '../_generator-config.ts';
 import { liveResolverFactory } from '../_live.ts';
 import { printDiagnostics } from '../_report.ts';
+import { checkKustomizeNamespace } from '../_kustomize-namespace.ts';
 
 export const run: Command = async (args, io) => {
   const configFile = args[0]!;
@@ -35,8 +37,11 @@ export const run: Command = async (args, io) => {
     return EXIT.invalid;
   }
   const result = await render({ paths: options.paths, cwd: io.cwd, lockPath: options.lockPath, offline: options.offline, locked: options.locked, allowEmpty: false, mode: 'render', live: liveResolverFactory(io) });
-  printDiagnostics(io, result.diagnostics, result.root);
+  // kustomize runs the plugin in the directory of the kustomization that lists it.
+  const conflict = result.exitCode === 0 ? await checkKustomizeNamespace(io.env.KUSTOMIZE_PLUGIN_CONFIG_ROOT ?? io.cwd, result.resources, result.mesh!.controlPlaneNamespace) : undefined;
+  printDiagnostics(io, conflict ? sortDiagnostics([...result.diagnostics, conflict]) : result.diagnostics, result.root);
   if (result.exitCode !== 0) return result.exitCode;
+  if (conflict) return EXIT.invalid;
   io.stdout(toYamlStream(result.resources));
   return EXIT.ok;
 };
