@@ -16,9 +16,9 @@ import { writeYamlBytes, writeYamlStream } from '../../emit/to-yaml.ts';
 const HELP = `Usage: meshext render [PATH...] [options]
 
 Reads every *.yaml, *.yml and *.json under PATH (Extension, Mesh, Namespace, ServiceMeshExtension,
-WasmExtension, WasmDeployment, WasmPlugin, TrafficExtension), resolves the images they name, and
-prints the Istio resources they expand into: sorted, deterministic, and nothing at all if anything
-fails.
+WasmExtension, WasmDeployment, WasmDeploymentPolicy, WasmPlugin, TrafficExtension), resolves the
+images they name, and prints the Istio resources they expand into: sorted, deterministic, and
+nothing at all if anything fails.
 
 Options:
 ${INPUT_HELP}
