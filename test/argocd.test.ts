@@ -86,7 +86,7 @@ test('generate in a random work dir prints exactly `meshext render examples/nati
   assert.is(r.code, 0, r.stderr);
   assert.is(r.stdout, expected);
   assertManifestStream(r.stdout);
-  assert.match(r.stderr, /meshext render -- \./);
+  assert.match(r.stderr, /meshext render --namespace istio-system -- \./);
 });
 
 test('the output does not depend on where the repo lands: two work dirs, two app paths, same bytes', () => {
@@ -112,7 +112,7 @@ test('parameters set in the Application reach render: offline, locked, paths, lo
   const r = generate(withParams([{ name: 'offline', string: 'true' }, { name: 'locked', string: 'true' }, { name: 'paths', array: ['.'] }, { name: 'lock', string: 'meshext.lock' }]));
   assert.is(r.code, 0, r.stderr);
   assert.is(r.stdout, expected);
-  assert.match(r.stderr, /meshext render --lock meshext\.lock --offline --locked -- \./);
+  assert.match(r.stderr, /meshext render --lock meshext\.lock --offline --locked --namespace istio-system -- \./);
 });
 
 test('format json: one v1 List Argo CD can parse, with the same objects', () => {
