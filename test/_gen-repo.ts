@@ -1,7 +1,8 @@
 // Random valid declaration repositories for the property tests (issue 6): a Mesh with an inventory
 // (Mesh entries and Namespace objects), native Extensions (mesh-wide; scoped by names, selectors and
 // tenants; namespace-local; with overrides), Maistra ServiceMeshExtensions, Tetrate WasmExtensions,
-// Gloo WasmDeployments and Istio WasmPlugins, every image drawn from the lock the generator writes.
+// Gloo WasmDeployments and WasmDeploymentPolicies and Istio WasmPlugins, every image drawn from the
+// lock the generator writes.
 // Valid means: each choice respects the design's rules (selections never empty, allowedIn lists every
 // tenant reached, fields only where the Mesh's istioVersion has them, one output per kind/namespace/name),
 // so a render must succeed. Also: the mutations the robustness property applies, and the writer.
@@ -361,19 +362,24 @@ const drawTetrate: Draw = (w, name) => {
   return { apiVersion: 'extension.tsb.tetrate.io/v2', kind: 'WasmExtension', metadata: { organization: 'org', name }, spec };
 };
 
-const drawGloo: Draw = (w, name) => {
+/** Gloo filters, the same in WasmDeployment and WasmDeploymentPolicy (which needs a rootId unless the source is an image). */
+function glooFilters(w: World, rootIdUnlessImage: boolean): Doc[] {
   const { p } = w;
-  const filters = Array.from({ length: p.int(1, 2) }, () => {
+  return Array.from({ length: p.int(1, 2) }, () => {
     const image = p.one(w.images);
     const f: Doc = image.scheme === 'oci' ? { wasmImageSource: { wasmImageTag: image.ref } } : { httpUriSource: { uri: image.ref, sha: image.moduleSha256 } };
-    if (p.bool()) f.rootId = p.one(['root_a', 'gloo_root']);
+    if (p.bool() || (rootIdUnlessImage && image.scheme !== 'oci')) f.rootId = p.one(['root_a', 'gloo_root']);
     if (p.bool()) f.filterContext = p.one(['ANY', 'SIDECAR_INBOUND', 'SIDECAR_OUTBOUND', 'GATEWAY']);
     const c = p.int(0, 2);
     if (c === 1) f.staticFilterConfig = { '@type': 'type.googleapis.com/google.protobuf.Struct', value: config(p) };
     if (c === 2) f.staticFilterConfig = { '@type': 'type.googleapis.com/google.protobuf.StringValue', value: JSON.stringify(config(p)) };
     return f;
   });
-  const spec: Doc = { filters };
+}
+
+const drawGloo: Draw = (w, name) => {
+  const { p } = w;
+  const spec: Doc = { filters: glooFilters(w, false) };
   const selectors = Array.from({ length: p.int(0, 2) }, () => {
     const m: Doc = {};
     if (p.bool()) m.labels = { app: p.one(['reviews', 'ratings']) };
@@ -384,6 +390,24 @@ const drawGloo: Draw = (w, name) => {
   if (selectors.length > 0) spec.workloadSelector = selectors;
   if (p.bool()) spec.weight = p.int(0, 100_000);
   return { apiVersion: `networking.enterprise.mesh.gloo.solo.io/${p.one(['v1alpha1', 'v1beta1'])}`, kind: 'WasmDeployment', metadata: meta(name, 'gloo-mesh'), spec };
+};
+
+const drawGlooPolicy: Draw = (w, name) => {
+  const { p } = w;
+  const cfg: Doc = { filters: glooFilters(w, true) };
+  if (p.bool()) cfg.weight = p.int(0, 100_000);
+  const spec: Doc = { config: cfg };
+  const selectors = Array.from({ length: p.int(0, 2) }, () => {
+    const selector: Doc = {};
+    if (p.bool()) selector.labels = { app: p.one(['reviews', 'ratings']) };
+    if (p.bool()) selector.namespace = p.one(NAMESPACE_POOL);
+    if (p.bool()) selector.cluster = p.bool() ? w.cluster : 'elsewhere';
+    const entry: Doc = { selector };
+    if (p.bool()) entry.port = { number: p.one([8080, 9080]) };
+    return entry;
+  });
+  if (selectors.length > 0) spec.applyToWorkloads = selectors;
+  return { apiVersion: 'extensions.policy.gloo.solo.io/v2', kind: 'WasmDeploymentPolicy', metadata: meta(name, 'gloo-workspace'), spec };
 };
 
 const drawWasmPlugin: Draw = (w, name) => {
@@ -407,6 +431,7 @@ const DRAWS: readonly [string, Draw][] = [
   ['sme', drawMaistra],
   ['tsb', drawTetrate],
   ['gloo', drawGloo],
+  ['wdp', drawGlooPolicy],
   ['wp', drawWasmPlugin],
 ];
 
