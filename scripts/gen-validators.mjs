@@ -74,11 +74,16 @@ function messagesOf(schema, id) {
   return out;
 }
 
-/** schemaPath of each object schema that allows no other fields → the fields it allows (for "did you mean"). */
+/**
+ * schemaPath of each object schema that allows no other fields → the fields it allows, each 1 when it
+ * takes only a list, else 0 (for "did you mean", which can then say that a list is wanted).
+ */
 function fieldNamesOf(schema) {
+  const resolve = (s) => (typeof s?.$ref === 'string' && s.$ref.startsWith('#/definitions/') ? schema.definitions?.[s.$ref.slice(14)] : s);
   const out = {};
   walk(schema, (s, path) => {
-    if (s.additionalProperties === false && s.properties && typeof s.properties === 'object') out[path] = Object.keys(s.properties);
+    if (s.additionalProperties !== false || !s.properties || typeof s.properties !== 'object') return;
+    out[path] = Object.fromEntries(Object.entries(s.properties).map(([name, field]) => [name, resolve(field)?.type === 'array' ? 1 : 0]));
   });
   return out;
 }
@@ -174,8 +179,8 @@ export interface KindValidator {
   readonly validate: Validator;
   /** ajv schemaPath → the schema's own wording for that error. */
   readonly messages: Readonly<Record<string, string>>;
-  /** schemaPath of each object schema that allows no other fields → the field names it allows. */
-  readonly fieldNames: () => Readonly<Record<string, readonly string[]>>;
+  /** schemaPath of each object schema that allows no other fields → its fields, each 1 when it takes only a list. */
+  readonly fieldNames: () => Readonly<Record<string, Readonly<Record<string, 0 | 1>>>>;
 }
 /** Keyed \`apiVersion + '/' + kind\`: the file, beside validators.js, holding that kind's validator script. */
 export declare const validatorFiles: Readonly<Record<string, string>>;

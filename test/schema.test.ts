@@ -419,7 +419,7 @@ const bad: [name: string, yaml: string, edit: (d: Obj) => void, errors: string[]
     'spec.weight: must be at least 0',
     'spec.workloadSelector[0]: use either kubeWorkloadMatcher or the flat labels/namespaces/clusters, not both',
     'spec.workloadSelector[1]: use either kubeWorkloadMatcher or the flat labels/namespaces/clusters, not both',
-    'spec.workloadSelector[1].kubeWorkloadMatcher.cluster: unknown field "cluster"; did you mean "clusters"?',
+    'spec.workloadSelector[1].kubeWorkloadMatcher.cluster: unknown field "cluster"; did you mean "clusters", a list with this value as its one item?',
   ]],
   ['WasmDeployment without filters', gloo('v1beta1'), (d) => (d.spec.filters = []), ['spec.filters: must have at least 1 item']],
   ['WasmDeploymentPolicy filters: no source, an http module without rootId, no source nor rootId', glooPolicy, (d) => {

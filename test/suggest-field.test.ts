@@ -8,7 +8,11 @@ import { closestName, editDistance } from '../src/model/closest-name.ts';
 import { validatorFiles } from '../src/schema/_generated/validators.js';
 import { validatorFor } from '../src/schema/load-validator.ts';
 import { suggestField } from '../src/schema/suggest-field.ts';
+import type { AllowedFields } from '../src/schema/suggest-field.ts';
 import { validateDocument } from '../src/schema/validate-document.ts';
+
+/** The fields allowed at a place; a name written `x[]` takes only a list. */
+const at = (...names: string[]): AllowedFields => Object.fromEntries(names.map((n) => (n.endsWith('[]') ? [n.slice(0, -2), 1] : [n, 0])));
 
 const messages = (yaml: string) => {
   const doc = parse(yaml);
@@ -35,34 +39,37 @@ test('closestName: case-insensitive, at most a third of the name off, ties to th
   assert.is(closestName('matchLabel', ['matchLabels', 'matchLabelz']), 'matchLabels');
 });
 
-const drifts: [string, unknown, string[], string][] = [
-  ['pullPolicy', 'Always', ['url', 'imagePullPolicy'], 'imagePullPolicy'],
-  ['pullSecret', 's', ['url', 'imagePullSecret'], 'imagePullSecret'],
-  ['image_pull_policy', 'Always', ['url', 'imagePullPolicy'], 'imagePullPolicy'],
-  ['vm-config', {}, ['vmConfig'], 'vmConfig'],
-  ['labels', {}, ['matchLabels', 'matchExpressions'], 'matchLabels'],
-  ['matchLabels', {}, ['labels'], 'labels'],
-  ['targetRef', [{ kind: 'Gateway', name: 'g' }], ['selector', 'targetRefs'], 'targetRefs'],
-  ['root_id', 'r', ['url', 'pluginName'], 'pluginName'],
-  ['root_id', 'r', ['rootId', 'vmId'], 'rootId'],
-  ['config', {}, ['url', 'pluginConfig'], 'pluginConfig'],
-  ['pluginConfig', {}, ['image', 'config'], 'config'],
-  ['url', 'oci://x', ['image', 'config'], 'image'],
-  ['image', 'oci://x', ['url', 'pluginConfig'], 'url'],
+const drifts: [string, unknown, AllowedFields, string][] = [
+  ['pullPolicy', 'Always', at('url', 'imagePullPolicy'), 'imagePullPolicy'],
+  ['pullSecret', 's', at('url', 'imagePullSecret'), 'imagePullSecret'],
+  ['image_pull_policy', 'Always', at('url', 'imagePullPolicy'), 'imagePullPolicy'],
+  ['vm-config', {}, at('vmConfig'), 'vmConfig'],
+  ['labels', {}, at('matchLabels', 'matchExpressions[]'), 'matchLabels'],
+  ['matchLabels', {}, at('labels'), 'labels'],
+  ['targetRef', [{ kind: 'Gateway', name: 'g' }], at('selector', 'targetRefs[]'), 'targetRefs'],
+  ['root_id', 'r', at('url', 'pluginName'), 'pluginName'],
+  ['root_id', 'r', at('rootId', 'vmId'), 'rootId'],
+  ['config', {}, at('url', 'pluginConfig'), 'pluginConfig'],
+  ['pluginConfig', {}, at('image', 'config'), 'config'],
+  ['url', 'oci://x', at('image', 'config'), 'image'],
+  ['image', 'oci://x', at('url', 'pluginConfig'), 'url'],
+  ['namespace', 'istio-system', at('controlPlaneNamespace', 'namespaces[]'), 'controlPlaneNamespace'],
+  ['namespace', ['payments'], at('controlPlaneNamespace', 'namespaces[]'), 'namespaces'],
 ];
 for (const [name, value, allowed, meant] of drifts) {
-  test(`drift ${name} → ${meant}`, () => assert.is(suggestField(name, value, allowed), `; did you mean "${meant}"?`));
+  test(`drift ${name} ${JSON.stringify(value)} → ${meant}`, () => assert.is(suggestField(name, value, allowed), `; did you mean "${meant}"?`));
 }
 
-test('a targetRef object is suggested as the one item of targetRefs', () => {
-  assert.is(suggestField('targetRef', { kind: 'Gateway', name: 'g' }, ['targetRefs']), '; did you mean "targetRefs", a list with this object as its one item?');
+test('one value where a list is wanted: the suggestion says so', () => {
+  assert.is(suggestField('targetRef', { kind: 'Gateway', name: 'g' }, at('targetRefs[]')), '; did you mean "targetRefs", a list with this object as its one item?');
+  assert.is(suggestField('namespace', 'payments', at('namespaces[]', 'tenants[]')), '; did you mean "namespaces", a list with this value as its one item?');
 });
 
 test('a drift is suggested only where its field exists', () => {
-  assert.is(suggestField('pullPolicy', 'Always', ['url', 'phase']), '');
-  assert.is(suggestField('labels', {}, ['namespaces', 'tenants']), '');
-  assert.is(suggestField('targetRef', {}, ['selector', 'match']), '');
-  assert.is(suggestField('constructor', 1, ['url']), '', 'names of Object.prototype are no drift');
+  assert.is(suggestField('pullPolicy', 'Always', at('url', 'phase')), '');
+  assert.is(suggestField('labels', {}, at('namespaces[]', 'tenants[]')), '');
+  assert.is(suggestField('targetRef', {}, at('selector', 'match[]')), '');
+  assert.is(suggestField('constructor', 1, at('url')), '', 'names of Object.prototype are no drift');
 });
 
 // ---- driven by the schemas: every kind, every closed object ----
@@ -73,17 +80,19 @@ for (const id of Object.keys(validatorFiles)) {
   test(`${id}: every field of every closed object is found from a snake_case, upper-case or misspelt name`, () => {
     const places = validatorFor(id)!.fieldNames();
     assert.ok(Object.keys(places).length > 0, 'the schema has closed objects');
-    for (const [at, allowed] of Object.entries(places)) {
-      for (const f of allowed) {
-        const others = allowed.filter((o) => o !== f);
+    for (const [place, allowed] of Object.entries(places)) {
+      const names = Object.keys(allowed);
+      for (const f of names) {
+        const others = names.filter((o) => o !== f);
+        const value = allowed[f] === 1 ? [] : 'x';
         const want = `; did you mean "${f}"?`;
-        if (/[A-Z]/.test(f)) assert.is(suggestField(snake(f), 'x', others.concat(f)), want, `${at}: ${snake(f)}`);
-        if (!others.some((o) => o.toLowerCase() === f.toLowerCase())) assert.is(suggestField(f.toUpperCase(), 'x', allowed), want, `${at}: ${f.toUpperCase()}`);
+        if (/[A-Z]/.test(f)) assert.is(suggestField(snake(f), value, allowed), want, `${place}: ${snake(f)}`);
+        if (!others.some((o) => o.toLowerCase() === f.toLowerCase())) assert.is(suggestField(f.toUpperCase(), value, allowed), want, `${place}: ${f.toUpperCase()}`);
         // One letter dropped from a long name, when no other field at that place is as close.
         const typo = f.slice(0, 3) + f.slice(4);
-        if (f.length >= 8 && !others.some((o) => editDistance(typo.toLowerCase(), o.toLowerCase()) <= 1)) assert.is(suggestField(typo, 'x', allowed), want, `${at}: ${typo}`);
+        if (f.length >= 8 && !others.some((o) => editDistance(typo.toLowerCase(), o.toLowerCase()) <= 1)) assert.is(suggestField(typo, value, allowed), want, `${place}: ${typo}`);
       }
-      assert.is(suggestField('zqxjkvwqz', 'x', allowed), '', `${at}: nothing close`);
+      assert.is(suggestField('zqxjkvwqz', 'x', allowed), '', `${place}: nothing close`);
     }
   });
 }

@@ -6,6 +6,9 @@
 
 import { closestName } from '../model/closest-name.ts';
 
+/** The fields allowed at one place, each 1 when it takes only a list. */
+export type AllowedFields = Readonly<Record<string, 0 | 1>>;
+
 /** Known drifts, keyed by the unknown name folded (lower case, no `_` or `-`): the names it may have meant. */
 const DRIFTS: Readonly<Record<string, readonly string[]>> = {
   labels: ['matchLabels'],
@@ -18,24 +21,27 @@ const DRIFTS: Readonly<Record<string, readonly string[]>> = {
   pluginconfig: ['config'],
   url: ['image'],
   image: ['url'],
+  // a Mesh's `namespace: istio-system`: its own namespace, not the inventory `namespaces`
+  namespace: ['controlPlaneNamespace'],
 };
-
-/** Drifts from a singular field to a plural one that takes a list. */
-const SINGULAR = new Set(['targetref']);
 
 const fold = (name: string) => name.toLowerCase().replace(/[_-]/g, '');
 
 /**
- * ` did you mean "<field>"?` style advice for the unknown field `name` (whose value is `value`), given
- * the field names `allowed` at that place; an empty string when no allowed name is close.
+ * `; did you mean "<field>"?` for the unknown field `name` (whose value is `value`), given the fields
+ * `allowed` at that place; an empty string when no allowed name is close.
  */
-export function suggestField(name: string, value: unknown, allowed: readonly string[]): string {
+export function suggestField(name: string, value: unknown, allowed: AllowedFields): string {
+  const names = Object.keys(allowed);
   const folded = fold(name);
-  const drift = Object.hasOwn(DRIFTS, folded) ? DRIFTS[folded]!.find((f) => allowed.includes(f)) : undefined;
+  // A list never meant a field that takes none.
+  const fits = (f: string) => Object.hasOwn(allowed, f) && (allowed[f] === 1 || !Array.isArray(value));
   const meant =
     // snake_case, kebab-case or other capitals of an allowed name (proto names, `PluginName`)
-    allowed.find((f) => fold(f) === folded) ?? drift ?? closestName(name, allowed);
+    names.find((f) => fold(f) === folded) ??
+    (Object.hasOwn(DRIFTS, folded) ? DRIFTS[folded]!.find(fits) : undefined) ??
+    closestName(name, names);
   if (meant === undefined) return '';
-  const oneItem = meant === drift && SINGULAR.has(folded) && !Array.isArray(value) && value !== null && typeof value === 'object';
-  return `; did you mean "${meant}"${oneItem ? ', a list with this object as its one item' : ''}?`;
+  const single = allowed[meant] === 1 && value !== undefined && value !== null && !Array.isArray(value);
+  return `; did you mean "${meant}"${single ? `, a list with this ${typeof value === 'object' ? 'object' : 'value'} as its one item` : ''}?`;
 }

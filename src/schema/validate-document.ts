@@ -139,7 +139,7 @@ function describe(e: AjvError, doc: unknown, validator: KindValidator): Ranked {
   if (e.keyword === 'additionalProperties') {
     const field: string = e.params.additionalProperty;
     // The object schema that refused the field lists the ones it allows.
-    const allowed = validator.fieldNames()[e.schemaPath.slice(0, -'/additionalProperties'.length)] ?? [];
+    const allowed = validator.fieldNames()[e.schemaPath.slice(0, -'/additionalProperties'.length)] ?? {};
     return { path: [...path, field], message: `unknown field "${field}"${suggestField(field, valueAt(doc, [...path, field]), allowed)}`, rank };
   }
   const value = valueAt(doc, path);
