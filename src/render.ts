@@ -95,7 +95,7 @@ export async function render(req: RenderRequest): Promise<RenderResult> {
   const targets = extensions.flatMap((e) => expandExtension(e, mesh, report));
   if (hasErrors(diagnostics)) return fail(1, { mesh, root, classified });
   if (extensions.length === 0 && classified.declarations.length === 0 && !req.allowEmpty) {
-    report({ code: 'NOTHING_TO_RENDER', severity: 'error', message: `nothing to render: no extension declaration found${req.stdin ? ' on stdin' : ` under ${req.paths.length > 0 ? req.paths.join(', ') : '.'}`} (pass --allow-empty to print an empty stream on purpose)` });
+    report({ code: 'NOTHING_TO_RENDER', severity: 'error', message: `nothing to render: no extension declaration found${req.stdin ? ' on stdin' : ` under ${req.paths.length > 0 ? req.paths.join(', ') : '.'}`} (pass --allow-empty to print an empty stream on purpose)${unreadNote(classified)}` });
     return fail(1, { mesh, root, classified });
   }
 
@@ -134,7 +134,7 @@ export async function render(req: RenderRequest): Promise<RenderResult> {
   const emission = emitResources(placements, report);
   if (hasErrors(diagnostics)) return fail(1, { mesh, root, classified, lockFile, targets });
   if (emission.count === 0 && !req.allowEmpty) {
-    report({ code: 'NOTHING_TO_RENDER', severity: 'error', message: 'nothing to render: the declarations produce no resource (pass --allow-empty to print an empty stream on purpose)' });
+    report({ code: 'NOTHING_TO_RENDER', severity: 'error', message: `nothing to render: the declarations produce no resource (pass --allow-empty to print an empty stream on purpose)${unreadNote(classified)}` });
     return fail(1, { mesh, root, classified, lockFile, targets });
   }
   let resources: Emitted[] | undefined;
@@ -200,6 +200,13 @@ function perNamespace(placements: readonly Placement[], targets: readonly Target
     i = end;
   }
   return out;
+}
+
+/** What "nothing to render" adds when the input held look-alikes meshext does not read: where they are. */
+function unreadNote(c: Classified): string {
+  if (c.unread.length === 0) return '';
+  const list = c.unread.map((d) => `${d.file}: ${String(d.value.kind)} (${String(d.value.apiVersion)})`);
+  return `; found but not read (see the warnings): ${list.join(', ')}`;
 }
 
 function hasCode(ds: readonly Diagnostic[], codes: readonly Diagnostic['code'][]): boolean {

@@ -27,6 +27,7 @@ export type DiagnosticCode =
   | 'FIELD_CONFLICT'
   | 'UNSUPPORTED'
   | 'NOTHING_TO_RENDER'
+  | 'NOT_READ'
   | 'LOCK_INVALID'
   | 'LOCK_MISSING'
   | 'LOCK_MISMATCH'

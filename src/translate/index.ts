@@ -17,6 +17,7 @@ import { translateNativeExtension } from './native-extension.ts';
 import { translateTetrateWasmExtension } from './tetrate-wasm-extension.ts';
 import { formatPath, resourceOf } from '../model/where.ts';
 import { originOf } from './_origin.ts';
+import { warnUnreadLookAlike } from './unread-look-alike.ts';
 
 type Role = 'extension' | 'mesh' | 'namespace' | 'config';
 interface Entry {
@@ -57,6 +58,8 @@ export interface Classified {
   readonly namespaces: readonly LoadedDocument[];
   /** Documents of kinds we do not read (passed through in transformer mode). */
   readonly others: readonly LoadedDocument[];
+  /** Those of them that look like declarations (warned about; "nothing to render" names them). */
+  readonly unread: readonly LoadedDocument[];
   /** Our own config documents (ExtensionGenerator). */
   readonly configs: readonly LoadedDocument[];
   /** Each declaration's translator, found once while classifying. */
@@ -68,7 +71,7 @@ export interface Classified {
  * metadata.namespace takes it, as `kubectl apply -n` or Argo CD's destination would place it.
  */
 export function classifyDocuments(docs: readonly LoadedDocument[], report: Sink, defaultNamespace?: string): Classified {
-  const out = { declarations: [] as LoadedDocument[], meshes: [] as LoadedDocument[], namespaces: [] as LoadedDocument[], others: [] as LoadedDocument[], configs: [] as LoadedDocument[], translators: new Map<LoadedDocument, Translator>() };
+  const out = { declarations: [] as LoadedDocument[], meshes: [] as LoadedDocument[], namespaces: [] as LoadedDocument[], others: [] as LoadedDocument[], unread: [] as LoadedDocument[], configs: [] as LoadedDocument[], translators: new Map<LoadedDocument, Translator>() };
   for (const doc of docs) {
     // meshext's own output (a rendered stream kept in the repository, or a previous generator
     // in a kustomize pipeline) is never read as a declaration: it would only collide with its source.
@@ -80,6 +83,7 @@ export function classifyDocuments(docs: readonly LoadedDocument[], report: Sink,
     if (entry === 'invalid') continue;
     if (entry === undefined) {
       out.others.push(doc);
+      if (warnUnreadLookAlike(doc, KINDS, report)) out.unread.push(doc);
       continue;
     }
     if (!validate(doc, entry, report, defaultNamespace)) continue;
