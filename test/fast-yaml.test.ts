@@ -1,7 +1,10 @@
 // The fast YAML parser (src/load/fast-yaml.ts) against the `yaml` library it stands in for: for
 // every text it accepts, the library must accept it too and give the same documents (index, value,
-// key order) and the same [line, col] for every path in them. It may decline anything; the tests
-// also pin what it must accept, so a parser that declines everything fails here.
+// key order) and the same [line, col] for every path in them; and the keys of every map must come
+// in the order the text writes them (the library's syntax tree says which), integer-like keys
+// ("10", "2") included, which plain JavaScript objects would list first. It may decline anything;
+// the tests also pin what it must accept, so a parser that declines everything fails here. The
+// generated maps are Maps, so that they are written with integer-like keys in any order.
 // Seeded: FC_SEED=<n> reproduces a property run, FC_RUNS=<n> changes its size.
 
 import { test } from 'uvu';
@@ -10,6 +13,8 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
+import { isMap, isScalar, isSeq, parseAllDocuments } from 'yaml';
+import type { Node } from 'yaml';
 import { commonYamlLocator, parseCommonYaml } from '../src/load/fast-yaml.ts';
 import { parseWithLibrary } from '../src/load/parse-yaml-library.ts';
 import { parseResourceList } from '../src/load/parse-resource-list.ts';
@@ -40,6 +45,11 @@ function compare(text: string): string | undefined {
   if (a !== b) return `values differ:\n  fast ${a.slice(0, 400)}\n  yaml ${b.slice(0, 400)}`;
   // JSON shows key order; deep strict equality tells -0 from 0 and an own `toString` from the inherited one.
   if (!isDeepStrictEqual(fast.map((d) => d.value), lib.map((d) => d.value))) return 'values differ beyond JSON (-0? an own property?)';
+  const trees = parseAllDocuments(text);
+  for (const doc of lib) {
+    const order = keyOrderProblem((trees as { contents: unknown }[])[doc.index]!.contents, doc.value, []);
+    if (order !== '') return `document ${doc.index}: ${order}`;
+  }
   const locate = commonYamlLocator(text, fast);
   for (const doc of lib) {
     for (const p of pathsOf(doc.value)) {
@@ -49,6 +59,31 @@ function compare(text: string): string | undefined {
     }
   }
   return '';
+}
+
+/** Where a value lists a map's keys in another order than its syntax tree writes them, or '' if nowhere. */
+function keyOrderProblem(node: unknown, value: unknown, path: Path): string {
+  if (isSeq(node)) {
+    for (const [i, item] of node.items.entries()) {
+      const problem = keyOrderProblem(item, (value as unknown[])[i], [...path, i]);
+      if (problem !== '') return problem;
+    }
+  } else if (isMap(node)) {
+    const keys = node.items.map((p) => (isScalar(p.key) ? (p.key.value === null ? '' : String(p.key.value)) : undefined));
+    if (keys.includes(undefined) || new Set(keys).size < keys.length) return ''; // a key of another kind, or set twice: no single order to check
+    const read = Object.keys(value as object);
+    if (read.join('\0') !== keys.join('\0')) return `${JSON.stringify(path)} written with keys ${JSON.stringify(keys)}, read with ${JSON.stringify(read)}`;
+    for (const [i, p] of node.items.entries()) {
+      const problem = keyOrderProblem(p.value as Node, (value as Record<string, unknown>)[keys[i]!], [...path, keys[i]!]);
+      if (problem !== '') return problem;
+    }
+  }
+  return '';
+}
+
+/** A generated map's entries in the order they are to be written. */
+function entriesOf(v: unknown): [string, unknown][] {
+  return v instanceof Map ? [...(v as Map<string, unknown>)] : Object.entries(v as object);
 }
 
 /** For a property: false when declined, true when accepted and read as the library reads it; throws otherwise. */
@@ -95,6 +130,8 @@ const ACCEPTED = [
   'toString: 1\nconstructor: {a: 1}\nhasOwnProperty: x\n',
   'a: é\né: 😀\nb: x\u00a0y\n',
   'a: |\n  x',
+  '"10": a\nb: b\n"2": {"1": x, c: y, "0": z}\n"4294967295": c\n"1": [{"3": 3, "03": 4, "2": 2}]\n',
+  '{"200": ok, "1": {"b": 1, "0": 0}}\n',
   `a: 1e308\nb: -1e-400\n${'k'.repeat(1023)}: 1\n`,
 ];
 
@@ -163,7 +200,7 @@ test('declines what it does not read exactly as the library does, errors include
 
 // Random documents in every style the subset has, and random damage to them.
 const keyArb = fc.oneof(
-  fc.constantFrom('a', 'name', 'apiVersion', 'x-y', 'a.b/c', 'é', 'true', 'null', '1', 'key with space', 'with: colon', "it's", 'a#b', '-dash', '?q', '*s'),
+  fc.constantFrom('a', 'name', 'apiVersion', 'x-y', 'a.b/c', 'é', 'true', 'null', '1', '0', '10', '200', '01', '4294967294', '4294967295', 'key with space', 'with: colon', "it's", 'a#b', '-dash', '?q', '*s'),
   fc.string({ unit: fc.constantFrom('a', 'b', ' ', ':', '#', '-', '"', "'", '\\', ',', '[', '{', '.', '0', 'é'), maxLength: 6 }),
 );
 const scalarArb = fc.oneof(
@@ -177,9 +214,9 @@ const scalarArb = fc.oneof(
 const valueArb: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
   value: fc.oneof({ depthSize: 'small', withCrossShrink: true }, scalarArb, tie('list'), tie('map')),
   list: fc.array(tie('value'), { maxLength: 4 }),
-  map: fc.dictionary(keyArb, tie('value'), { maxKeys: 4 }),
+  map: fc.uniqueArray(fc.tuple(keyArb, tie('value')), { maxLength: 4, selector: (e) => e[0] }).map((e) => new Map(e)),
 })).value;
-const rootArb = fc.dictionary(keyArb, valueArb, { minKeys: 1, maxKeys: 5 });
+const rootArb = fc.uniqueArray(fc.tuple(keyArb, valueArb), { minLength: 1, maxLength: 5, selector: (e) => e[0] }).map((e) => new Map(e));
 const styleArb = fc.record({ flow: fc.integer({ min: 0, max: 3 }), quote: fc.integer({ min: 0, max: 2 }), block: fc.integer({ min: 0, max: 2 }), indent: fc.integer({ min: 1, max: 4 }), compact: fc.boolean() });
 type Style = { flow: number; quote: number; block: number; indent: number; compact: boolean };
 
@@ -193,14 +230,14 @@ function scalar(v: unknown, s: Style): string {
 
 function flow(v: unknown, s: Style): string {
   if (Array.isArray(v)) return `[${v.map((x) => flow(x, s)).join(', ')}]`;
-  if (v !== null && typeof v === 'object') return `{${Object.entries(v).map(([k, x]) => `${scalar(k, s)}: ${flow(x, s)}`).join(', ')}}`;
+  if (v !== null && typeof v === 'object') return `{${entriesOf(v).map(([k, x]) => `${scalar(k, s)}: ${flow(x, s)}`).join(', ')}}`;
   return scalar(v, s);
 }
 
 function block(v: unknown, s: Style, indent: number): string {
   const pad = ' '.repeat(indent);
   const nested = (x: unknown, at: number): string => {
-    if (Array.isArray(x) ? x.length === 0 : x !== null && typeof x === 'object' ? Object.keys(x).length === 0 : true) {
+    if (Array.isArray(x) ? x.length === 0 : x !== null && typeof x === 'object' ? entriesOf(x).length === 0 : true) {
       if (typeof x === 'string' && x.includes('\n') && s.block > 0 && !x.startsWith(' ') && !/\n /.test(x) && !/\s\n|\s$/.test(x)) return ` ${s.block === 1 ? '|' : '|-'}\n${x.replace(/\n$/, '').split('\n').map((l) => (l ? ' '.repeat(at + s.indent) + l : '')).join('\n')}\n`;
       return ` ${flow(x, s)}\n`;
     }
@@ -208,7 +245,7 @@ function block(v: unknown, s: Style, indent: number): string {
     return `\n${block(x, s, at + s.indent)}`;
   };
   if (Array.isArray(v)) return v.map((x) => `${pad}-${nested(x, indent)}`).join('');
-  return Object.entries(v as Record<string, unknown>)
+  return entriesOf(v)
     .map(([k, x]) => `${pad}${scalar(k, s)}:${nested(x, indent)}`)
     .join('');
 }
@@ -232,12 +269,12 @@ test('random documents in random styles: accepted ones read as the library reads
 // choice reads the next number of a tape, so fast-check can shrink a failing layout.
 type Tape = () => number;
 const LAYOUT_SCALARS = ['x', 'a b', 'true', '1', '-0', '0x1f', '1e3', '1e400', '~', 'null', '', 'é😀', 'a: b', 'a #b', 'a#b', '- x', ':x', '-x', '?x', 'x:', '[x]', "it's", '"q"', '---', '...', '#', 'a,b', ' x', 'x ', '\u00a0', 'l1\nl2', 'l1\n\nl2\n'];
-const LAYOUT_KEYS = ['a', 'b', 'key', 'x-y', 'a.b/c', 'é', 'true', '1', 'a b', "it's", 'a#b', '-d', '?q', ':c', 'toString', '__proto__', '<<', '---', '...', '... x', '--- x', 'k'.repeat(1015), 'k'.repeat(1023)];
+const LAYOUT_KEYS = ['a', 'b', 'key', 'x-y', 'a.b/c', 'é', 'true', '1', '10', '2', '0', 'a b', "it's", 'a#b', '-d', '?q', ':c', 'toString', '__proto__', '<<', '---', '...', '... x', '--- x', 'k'.repeat(1015), 'k'.repeat(1023)];
 
 function layoutValue(pick: (n: number) => number, depth: number): unknown {
   const r = pick(depth > 3 ? 5 : 10);
   if (r < 5) return [pick(1000) - 500, null, true, 1.5, LAYOUT_SCALARS[pick(LAYOUT_SCALARS.length)]][r];
-  if (r < 8) return Object.fromEntries(Array.from({ length: 1 + pick(4) }, () => [LAYOUT_KEYS[pick(LAYOUT_KEYS.length)]!, layoutValue(pick, depth + 1)]));
+  if (r < 8) return new Map(Array.from({ length: 1 + pick(4) }, () => [LAYOUT_KEYS[pick(LAYOUT_KEYS.length)]!, layoutValue(pick, depth + 1)]));
   return Array.from({ length: 1 + pick(4) }, () => layoutValue(pick, depth + 1));
 }
 
@@ -255,7 +292,7 @@ function layoutStream(next: Tape): string {
   const flow = (v: unknown, min: number): string => {
     const br = (): string => [`\n${' '.repeat(min + pick(3))}`, ` # c\n${' '.repeat(min + pick(2))}`, `\n${' '.repeat(pick(2) * min)}# c\n${' '.repeat(min)}`, '', ' '][pick(5)]!;
     if (Array.isArray(v)) return `[${br()}${v.map((x) => flow(x, min)).join(`,${br()}`)}${pick(4) === 0 ? ',' : ''}${br()}]`;
-    if (v !== null && typeof v === 'object') return `{${br()}${Object.entries(v).map(([k, x]) => `${scalar(k)}:${pick(5) === 0 ? '' : ' '}${x === null && pick(2) ? '' : flow(x, min)}`).join(`,${br()}`)}${br()}}`;
+    if (v !== null && typeof v === 'object') return `{${br()}${entriesOf(v).map(([k, x]) => `${scalar(k)}:${pick(5) === 0 ? '' : ' '}${x === null && pick(2) ? '' : flow(x, min)}`).join(`,${br()}`)}${br()}}`;
     return scalar(v);
   };
   const blockScalar = (v: string, ind: number): string | undefined => {
@@ -272,7 +309,7 @@ function layoutStream(next: Tape): string {
       if (inList && pick(2) === 0) return ` ${block(v, ind + 2).slice(ind + 2)}`; // - - x
       return `${eol()}\n${between(ind)}${block(v, !inList && pick(2) === 0 ? ind : ind + step)}`;
     }
-    if (v !== null && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length > 0 && pick(3) !== 0) {
+    if (v !== null && typeof v === 'object' && !Array.isArray(v) && entriesOf(v).length > 0 && pick(3) !== 0) {
       if (inList && pick(2) === 0) return `${' '.repeat(step)}${block(v, ind + 1 + step).slice(ind + 1 + step)}`; // - a: 1
       return `${eol()}\n${between(ind)}${block(v, ind + step)}`;
     }
@@ -285,12 +322,12 @@ function layoutStream(next: Tape): string {
   const block = (v: unknown, ind: number): string => {
     const pad = ' '.repeat(ind);
     if (Array.isArray(v)) return v.map((x) => `${pad}-${after(x, ind, true)}${between(ind)}`).join('');
-    return Object.entries(v as Record<string, unknown>).map(([k, x]) => `${pad}${scalar(k)}${pick(10) === 0 ? ' ' : ''}:${after(x, ind, false)}${between(ind)}`).join('');
+    return entriesOf(v).map(([k, x]) => `${pad}${scalar(k)}${pick(10) === 0 ? ' ' : ''}:${after(x, ind, false)}${between(ind)}`).join('');
   };
   let out = pick(3) === 0 ? '# head\n' : '';
   for (let i = 1 + pick(3); i > 0; i--) {
     if (out !== '' || pick(3) === 0) out += ['---\n', '--- # c\n', '---\n---\n', '---\n# only\n---\n', '--- \n\n'][pick(5)];
-    const map = Object.fromEntries(Array.from({ length: 1 + pick(4) }, () => [LAYOUT_KEYS[pick(LAYOUT_KEYS.length)]!, layoutValue(pick, 1)]));
+    const map = new Map(Array.from({ length: 1 + pick(4) }, () => [LAYOUT_KEYS[pick(LAYOUT_KEYS.length)]!, layoutValue(pick, 1)]));
     out += pick(6) === 0 ? `${flow(map, 0)}${eol()}\n` : block(map, pick(8) === 0 ? 2 : 0);
   }
   return pick(5) === 0 ? out.replace(/\n$/, '') : out;
@@ -365,7 +402,7 @@ test('a ResourceList read by the fast parser equals the library path, Go octal i
     '- apiVersion: v1',
     '  kind: ConfigMap',
     '  metadata: {name: modes, annotations: {config.kubernetes.io/index: "0"}}',
-    '  data: {a: "0755"}',
+    '  data: {a: "0755", "2": b, "1": c}',
     '  modes: [0755, 08, -0755, 0o17, 0x1F, 0, 00, 1.5, 0755.5, "0755"]',
     'functionConfig:',
     '  apiVersion: meshext.dev/v1alpha1',
@@ -379,6 +416,9 @@ test('a ResourceList read by the fast parser equals the library path, Go octal i
   assert.is(parseCommonYaml(`${list}#\t\n`, { goOctal: true }), undefined);
   const library = await parseResourceList(`${list}#\t\n`, () => assert.unreachable('an error'));
   assert.ok(isDeepStrictEqual(fast, library), `${JSON.stringify(fast)}\n${JSON.stringify(library)}`);
+  // Deep equality ignores key order; JSON shows it.
+  assert.is(JSON.stringify(library), JSON.stringify(fast));
+  assert.equal(Object.keys((fast!.items[0] as { data: object }).data), ['a', '2', '1']);
   assert.equal((fast!.items[0] as { modes: unknown[] }).modes, [493, 8, -755, 15, 31, 0, 0, 1.5, 755.5, '0755']);
   // A second document, even an empty one, is refused on both paths alike.
   for (const text of [`${list}---\n`, `${list}---\n${list}`]) {

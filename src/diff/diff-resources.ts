@@ -6,6 +6,8 @@ import { parseAllDocuments } from 'yaml';
 import type { Emitted } from '../emit/emit-resources.ts';
 import { toYaml } from '../emit/to-yaml.ts';
 import type { Plain } from '../emit/to-yaml.ts';
+import { parseJsonAsWritten } from '../load/parse-json-as-written.ts';
+import { toJsAsWritten } from '../load/parse-yaml-library.ts';
 
 export interface ResourceDiff {
   readonly text: string;
@@ -14,18 +16,18 @@ export interface ResourceDiff {
   readonly changed: number;
 }
 
-/** Parses a previous output: a YAML stream or a JSON v1 List. */
+/** Parses a previous output: a YAML stream or a JSON v1 List; config keys in written order, as a render writes them. */
 export function parsePreviousOutput(text: string): Plain[] | string {
   const trimmed = text.trimStart();
   try {
     if (trimmed.startsWith('{')) {
-      const list = JSON.parse(text) as { items?: Plain[] };
+      const list = parseJsonAsWritten(text) as { items?: Plain[] };
       return Array.isArray(list.items) ? list.items : [list as Plain];
     }
     const out: Plain[] = [];
     for (const doc of parseAllDocuments(text)) {
       if (doc.errors.length > 0) return doc.errors[0]!.message.split('\n')[0]!;
-      const v = doc.toJS({ maxAliasCount: 100 }) as Plain;
+      const v = toJsAsWritten(doc, { maxAliasCount: 100 }) as Plain;
       if (v !== null) out.push(v);
     }
     return out;

@@ -2,12 +2,15 @@
 // The library reads about 1 MB/s of this input cold and costs ~6 ms to load; a render's whole
 // start-up budget is ~25 ms (issue 5). This parser takes the common subset (block maps and
 // sequences, plain and single-line quoted scalars, literal and folded block scalars, flow
-// collections, comments, `---`), builds the same values the library would (YAML 1.2 core schema),
-// and gives up, returning undefined, on anything else: anchors, tags, multi-line plain or quoted
-// scalars, duplicate keys, tabs, CR, directives, documents that are not maps, deep nesting, and
-// every error. The caller then parses the text with the library, which owns every diagnostic; so
-// this parser never has to be right about bad input, only about good input, and
-// test/fast-yaml.test.ts checks it against the library value for value and position for position.
+// collections, comments, `---`), builds the same values the library path would (YAML 1.2 core
+// schema, map keys in written order: in-written-order.ts), and gives up, returning undefined, on
+// anything else: anchors, tags, multi-line plain or quoted scalars, duplicate keys, tabs, CR,
+// directives, documents that are not maps, deep nesting, and every error. The caller then parses
+// the text with the library, which owns every diagnostic; so this parser never has to be right
+// about bad input, only about good input, and test/fast-yaml.test.ts checks it against the
+// library value for value and position for position.
+
+import { inWrittenOrder, mayMoveFirst } from './in-written-order.ts';
 
 export type Path = readonly (string | number)[];
 
@@ -264,11 +267,12 @@ class Reader {
     this.enter();
     const map: Record<string, unknown> = {};
     const keys = this.positions ? new Map<string, number>() : undefined;
-    if (keys) this.positions!.set(map, { keys });
+    let written: string[] | undefined;
     for (;;) {
       const keyAt = this.pos;
       const key = this.key();
       const value = this.blockValue(indent, true);
+      written = writtenKeys(map, key, written);
       setField(map, key, value);
       keys?.set(key, keyAt);
       if (this.pos >= this.end || this.col < indent || this.atMarker('---')) break;
@@ -276,7 +280,14 @@ class Reader {
       if (this.col > indent || this.atEntry() || this.atMarker('...') || !this.startsKey()) throw GIVE_UP;
     }
     this.depth--;
-    return map;
+    return this.done(map, keys, written);
+  }
+
+  /** The map as its reader sees it (keys in written order), with its key positions when asked for. */
+  private done(map: Record<string, unknown>, keys: Map<string, number> | undefined, written: string[] | undefined): Record<string, unknown> {
+    const out = written === undefined ? map : inWrittenOrder(map, written);
+    if (keys) this.positions!.set(out, { keys });
+    return out;
   }
 
   private blockList(indent: number): unknown[] {
@@ -632,7 +643,7 @@ class Reader {
     this.enter();
     const map: Record<string, unknown> = {};
     const keys = this.positions ? new Map<string, number>() : undefined;
-    if (keys) this.positions!.set(map, { keys });
+    let written: string[] | undefined;
     this.pos++;
     for (;;) {
       this.flowSpace(parent);
@@ -657,6 +668,7 @@ class Reader {
       this.flowSpace(parent);
       const v = this.code(this.pos);
       const value = v === COMMA || v === RBRACE ? null : this.flowNode(parent);
+      written = writtenKeys(map, key, written);
       setField(map, key, value);
       keys?.set(key, keyAt);
       this.flowSpace(parent);
@@ -667,7 +679,7 @@ class Reader {
     }
     this.pos++;
     this.depth--;
-    return map;
+    return this.done(map, keys, written);
   }
 
   private flowNode(parent: number): unknown {
@@ -705,6 +717,17 @@ const ESCAPES: Readonly<Record<string, string>> = {
 
 function isFlowIndicator(c: number): boolean {
   return c === COMMA || c === LBRACKET || c === RBRACKET || c === LBRACE || c === RBRACE;
+}
+
+/**
+ * The keys of a map in written order, once it has a key JavaScript may list out of that order
+ * (undefined until then: the keys so far are in order), with `key` about to be set.
+ */
+function writtenKeys(map: Record<string, unknown>, key: string, written: string[] | undefined): string[] | undefined {
+  if (written === undefined && !mayMoveFirst(key)) return undefined;
+  written ??= Object.keys(map);
+  written.push(key);
+  return written;
 }
 
 /** A field as the library sets it: an own data property even where the prototype has the name. */

@@ -50,8 +50,9 @@ async function parseWithLibrary(text: string, fail: (message: string) => undefin
   if (!Array.isArray(docs) || docs.length !== 1) return fail('stdin must hold one ResourceList document');
   const doc = docs[0]!;
   if (doc.errors.length > 0) return fail(`cannot parse the ResourceList: ${doc.errors[0]!.message.split('\n')[0]}`);
+  const { toJsAsWritten } = await import('./parse-yaml-library.ts');
   try {
-    return doc.toJS({ maxAliasCount: 1000 });
+    return toJsAsWritten(doc, { maxAliasCount: 1000 });
   } catch (e) {
     return fail(`cannot parse the ResourceList: ${(e as Error).message}`);
   }

@@ -3,8 +3,9 @@
 // errors, duplicate keys, alias bombs and deep nesting all become diagnostics, never exceptions.
 
 import { Composer, LineCounter, Parser, isAlias, isMap, isNode, isPair, isSeq, isScalar } from 'yaml';
-import type { Alias, CST, Document, Node, Pair } from 'yaml';
+import type { Alias, CST, Document, Node, Pair, ToJSOptions } from 'yaml';
 import type { Diagnostic } from '../model/diagnostic.ts';
+import { inWrittenOrder, mayMoveFirst, setOwn } from './in-written-order.ts';
 import type { LoadedDocument, Path } from './parse-documents.ts';
 
 /** The most aliases a document may expand; far above real use, far below a bomb. */
@@ -89,7 +90,7 @@ export function parseWithLibrary(text: string, file: string, onError: (d: Diagno
     }
     let value: unknown;
     try {
-      value = doc.toJS({ maxAliasCount: MAX_ALIASES });
+      value = toJsAsWritten(doc, { maxAliasCount: MAX_ALIASES });
     } catch (e) {
       onError({ code: 'YAML_LIMIT', severity: 'error', message: `document ${index + 1}: ${firstLine((e as Error).message)}`, file, line, col });
       return;
@@ -105,6 +106,53 @@ export function parseWithLibrary(text: string, file: string, onError: (d: Diagno
       },
     });
   });
+  return out;
+}
+
+/**
+ * doc.toJS(options), with every map's keys in written order: toJS makes plain objects, which list
+ * integer-like keys first. A second toJS into Maps (which keep their order) shows the written
+ * order, only for documents with a key that may move; a map with a collection as a key, which
+ * the library names by its text, keeps the library's order.
+ */
+export function toJsAsWritten(doc: Document, options: ToJSOptions): unknown {
+  const value: unknown = doc.toJS(options);
+  if (!isNode(doc.contents) || !hasKeyThatMayMove(doc.contents)) return value;
+  return keepWrittenOrder(value, doc.toJS({ ...options, mapAsMap: true }), new Map());
+}
+
+function hasKeyThatMayMove(root: Node): boolean {
+  for (const n of nodesInOrder(root)) {
+    if (isMap(n) && n.items.some((p) => !isScalar(p.key) || mayMoveFirst(String(p.key.value)))) return true;
+  }
+  return false;
+}
+
+/** `plain` (toJS's value) with its maps in the order of `mapped` (the same document as Maps); `done` maps each object met to its result, so aliases stay shared. */
+function keepWrittenOrder(plain: unknown, mapped: unknown, done: Map<object, unknown>): unknown {
+  if (plain === null || typeof plain !== 'object') return plain;
+  const met = done.get(plain);
+  if (met !== undefined) return met;
+  let out: unknown = plain;
+  if (Array.isArray(plain) && Array.isArray(mapped)) {
+    for (let i = 0; i < plain.length; i++) plain[i] = keepWrittenOrder(plain[i], mapped[i], done);
+  } else if (mapped instanceof Map) {
+    // Keys as the library names them in a plain object; a key set twice (`1` and `"1"`) keeps its first place and its last value.
+    const entries = new Map<string, unknown>();
+    let named = true;
+    for (const [k, v] of mapped) {
+      if (k !== null && typeof k === 'object') named = false;
+      else entries.set(k === null ? '' : String(k), v);
+    }
+    const o = plain as Record<string, unknown>;
+    for (const [k, v] of entries) {
+      const child = o[k];
+      const kept = keepWrittenOrder(child, v, done);
+      if (kept !== child) setOwn(o, k, kept);
+    }
+    if (named) out = inWrittenOrder(o, [...entries.keys()]);
+  }
+  done.set(plain, out);
   return out;
 }
 

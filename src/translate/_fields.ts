@@ -1,6 +1,7 @@
 // Small conversions every translator shares.
 
 import type { PluginConfig } from '../model/extension.ts';
+import { parseJsonAsWritten } from '../load/parse-json-as-written.ts';
 
 export type Json = Readonly<Record<string, unknown>>;
 
@@ -35,10 +36,11 @@ export function pluginConfigOf(v: unknown): PluginConfig | undefined {
   if (v === undefined || v === null) return undefined;
   if (typeof v !== 'string') return { json: v };
   try {
-    const parsed: unknown = JSON.parse(v);
+    const parsed = parseJsonAsWritten(v);
     if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) return { json: parsed };
-  } catch {
-    // not JSON: raw below
+  } catch (e) {
+    // Not JSON: raw below. Anything else (the stack, on absurdly deep JSON) is no reason to call it raw.
+    if (!(e instanceof SyntaxError)) throw e;
   }
   return { raw: v };
 }
