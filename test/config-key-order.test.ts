@@ -1,7 +1,8 @@
 // A plugin's config is emitted with its keys in the order they are written, integer-like keys
 // ("200", "1") included, which JavaScript objects would list first and ascending. The golden
-// case test/cases/config-keys-as-written covers YAML, JSON files, JSON strings, overrides and
-// every output kind as YAML; these check the other ways in and out, and the pieces.
+// case test/cases/config-keys-as-written covers YAML, JSON files, JSON strings, overrides, an
+// Istio WasmPlugin and every output kind as YAML; these check the other ways in and out, and the
+// pieces.
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -19,7 +20,7 @@ const CASE = join(import.meta.dirname, 'cases', 'config-keys-as-written', 'input
 type Obj = Record<string, unknown>;
 
 test('the golden case reaches both YAML paths: the fast parser reads native.yaml and the JSON file, the library library.yaml', () => {
-  for (const f of ['native.yaml', 'envoy-filter.json', 'maistra.yaml', 'gloo.yaml']) assert.ok(parseCommonYaml(readFileSync(join(CASE, f), 'utf8')) !== undefined, f);
+  for (const f of ['native.yaml', 'envoy-filter.json', 'maistra.yaml', 'gloo.yaml', 'istio.yaml']) assert.ok(parseCommonYaml(readFileSync(join(CASE, f), 'utf8')) !== undefined, f);
   assert.is(parseCommonYaml(readFileSync(join(CASE, 'library.yaml'), 'utf8')), undefined);
 });
 
