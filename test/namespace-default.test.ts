@@ -4,7 +4,8 @@
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 import { runCli } from './_cli.ts';
@@ -133,6 +134,32 @@ test('argocd generate: ARGOCD_APP_NAMESPACE, the Application destination, places
   assert.is(none.code, 1);
   assert.is(none.stdout, '');
   assert.match(none.stderr, /ARGOCD_APP_NAMESPACE/);
+});
+
+test('kubectl kustomize runs the exec plugin: the ExtensionGenerator spec.namespace places the declarations', async () => {
+  const dir = tempDir();
+  const decl = join(dir, 'published');
+  mkdirSync(decl);
+  writeFileSync(join(decl, 'extensions.yaml'), declarations());
+  const lock = await runCli(['lock', decl, '-n', 'shop'], { env: env() });
+  assert.is(lock.code, 0, lock.stderr);
+  const bin = join(import.meta.dirname, '..', 'dist', 'meshext.cjs');
+  const install = spawnSync(process.execPath, [bin, 'install-kustomize-plugin', join(dir, 'plugins')], { encoding: 'utf8' });
+  assert.is(install.status, 0, install.stderr);
+  const build = (spec: string) => {
+    const k = join(dir, `k-${spec.length}`);
+    mkdirSync(k);
+    writeFileSync(join(k, 'kustomization.yaml'), 'generators: [gen.yaml]\n');
+    writeFileSync(join(k, 'gen.yaml'), `apiVersion: meshext.dev/v1alpha1\nkind: ExtensionGenerator\nmetadata: {name: g}\nspec: {paths: [../published], offline: true${spec}}\n`);
+    return spawnSync('kubectl', ['kustomize', '--enable-alpha-plugins', k], { encoding: 'utf8', env: { ...process.env, ...env(), KUSTOMIZE_PLUGIN_HOME: join(dir, 'plugins') } });
+  };
+  const placed = build(', namespace: payments');
+  assert.is(placed.status, 0, placed.stderr);
+  assert.equal(parseAllDocuments(placed.stdout).map((d) => (d.toJS() as { metadata: { namespace: string } }).metadata.namespace), ['payments', 'payments', 'payments']);
+  const unplaced = build('');
+  assert.is.not(unplaced.status, 0);
+  assert.is(unplaced.stdout, '');
+  assert.match(unplaced.stderr, /needs a namespace.*spec\.namespace of the ExtensionGenerator/);
 });
 
 test.run();
