@@ -3,6 +3,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import type { Diagnostic } from '../model/diagnostic.ts';
 import { parseDocuments } from './parse-documents.ts';
+import { unpackLists } from './unpack-lists.ts';
 import type { LoadedDocument } from './parse-documents.ts';
 import { findInputFiles, sourcePath } from './find-files.ts';
 
@@ -52,7 +53,7 @@ export async function loadBytes(bytes: Buffer, file: string, onError: (d: Diagno
     onError({ code: 'FILE_ENCODING', severity: 'error', message: 'file is not valid UTF-8', file, line, col });
     return [];
   }
-  return parseDocuments(text, file, onError);
+  return unpackLists(await parseDocuments(text, file, onError), onError);
 }
 
 /** [line, col] of the first byte that is not valid UTF-8; col counts the characters before it on its line. */
