@@ -123,6 +123,13 @@ test('render - reads declarations from stdin', () => {
   assert.not.match(r.stdout, /meshext\.dev\/source/);
 });
 
+test('render - : a Lua TrafficExtension names no file and no image, so it has no annotations at all', () => {
+  const input = 'apiVersion: meshext.dev/v1alpha1\nkind: Mesh\nmetadata: {name: m}\nspec: {istioVersion: "1.30"}\n---\napiVersion: extensions.istio.io/v1alpha1\nkind: TrafficExtension\nmetadata: {name: lua1, namespace: shop}\nspec: {lua: {inlineCode: "function envoy_on_request(h) end"}}\n';
+  const r = meshext(['render', '-'], { input });
+  assert.is(r.code, 0, r.stderr);
+  assert.equal((parseAllDocuments(r.stdout)[0]!.toJS() as { metadata: unknown }).metadata, { name: 'lua1', namespace: 'shop', labels: { 'app.kubernetes.io/managed-by': 'meshext' } });
+});
+
 test('schema prints the native JSON Schemas', () => {
   const r = meshext(['schema']);
   assert.is(r.code, 0);

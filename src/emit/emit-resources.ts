@@ -11,7 +11,7 @@ import { emitEnvoyFilter, envoyFilterParts } from './envoy-filter.ts';
 import type { EnvoyFilterParts } from './envoy-filter.ts';
 import { emitTrafficExtension } from './traffic-extension.ts';
 import { emitWasmPlugin } from './wasm-plugin.ts';
-import { createMetadataCache, metadataOf } from './metadata.ts';
+import { createMetadataCache, metadataOf, withAnnotations } from './metadata.ts';
 import type { MetadataCache } from './metadata.ts';
 
 const EMITTERS = { WasmPlugin: emitWasmPlugin, TrafficExtension: emitTrafficExtension, EnvoyFilter: emitEnvoyFilter } as const;
@@ -127,8 +127,8 @@ function emitShared(r: Resolved, namespace: string, shared: Shared): Emitted {
   }
   // Name, labels, annotations and spec are the first one's.
   if (kin !== undefined) {
-    const m = kin.metadata as { readonly labels: Plain; readonly annotations: Plain };
-    return markCopy({ apiVersion: kin.apiVersion!, kind: kin.kind!, metadata: { name: r.name, namespace, labels: m.labels, annotations: m.annotations }, spec: kin.spec! }, kin);
+    const m = kin.metadata as { readonly labels: Plain; readonly annotations?: Plain };
+    return markCopy({ apiVersion: kin.apiVersion!, kind: kin.kind!, metadata: withAnnotations({ name: r.name, namespace, labels: m.labels }, m.annotations), spec: kin.spec! }, kin);
   }
   const doc = emitBySpec(r, namespace, shared);
   shared.kin.set(r, doc);

@@ -26,9 +26,18 @@ export function metadataOf(r: Resolved, namespace: string, cache?: MetadataCache
     if (!bySource) cache.annotations.set(r.source, (bySource = new Map()));
     let annotations = bySource.get(r.imageRef);
     if (!annotations) bySource.set(r.imageRef, (annotations = markShared(annotationsOf(r))));
-    return { name: r.name, namespace, labels: cache.labels, annotations };
+    return withAnnotations({ name: r.name, namespace, labels: cache.labels }, annotations);
   }
-  return { name: r.name, namespace, labels: { ...MANAGED_BY }, annotations: annotationsOf(r) };
+  return withAnnotations({ name: r.name, namespace, labels: { ...MANAGED_BY } }, annotationsOf(r));
+}
+
+/**
+ * `annotations` only when there is one: a Lua TrafficExtension read from stdin has neither a
+ * source file nor an image to name, and `annotations: {}` would only be noise.
+ */
+export function withAnnotations(metadata: { [k: string]: Plain }, annotations: Plain | undefined): { [k: string]: Plain } {
+  if (annotations !== undefined && annotations !== null && Object.keys(annotations).length > 0) metadata.annotations = annotations;
+  return metadata;
 }
 
 function annotationsOf(r: Resolved): Record<string, string> {
