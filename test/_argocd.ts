@@ -1,5 +1,5 @@
 // Runs plugin.yaml's commands the way Argo CD's argocd-cmp-server does (argo-cd cmpserver/plugin/plugin.go,
-// reposerver/repository/repository.go; shared/reference/argocd-kustomize.md §1.3-1.5):
+// reposerver/repository/repository.go):
 // - the repo (or, with manifest-generate-paths, a subtree of it) lands in <tmp>/_cmp_server/<random>/
 //   with files 0644 and dirs 0755 (preserveFileMode: false);
 // - the command is exec'd as command[0] with command[1:] + args, in the app's directory, stdin empty,

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -603,9 +603,13 @@ test('gen-validators output is deterministic and matches the generated files', (
   const filesOf = (dir: string) => Object.fromEntries(readdirSync(dir).sort().map((f) => [f, readFileSync(join(dir, f), 'utf8')]));
   const outs = [1, 2].map(() => {
     const dir = mkdtempSync(join(tmpdir(), 'meshext-gen-'));
-    const r = spawnSync(process.execPath, [script, dir], { encoding: 'utf8' });
-    assert.is(r.status, 0, r.stderr);
-    return filesOf(dir);
+    try {
+      const r = spawnSync(process.execPath, [script, dir], { encoding: 'utf8' });
+      assert.is(r.status, 0, r.stderr);
+      return filesOf(dir);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
   assert.ok(JSON.stringify(outs[0]) === JSON.stringify(outs[1]), 'two runs differ');
   assert.ok(JSON.stringify(outs[0]) === JSON.stringify(filesOf(fileURLToPath(new URL('../src/schema/_generated/', import.meta.url)))), 'stale: run npm run gen');
