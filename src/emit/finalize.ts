@@ -9,6 +9,7 @@ import { fieldPath } from '../expand/field-path.ts';
 import type { ResolvedImage } from '../model/image.ts';
 import type { Mesh } from '../model/mesh.ts';
 import { at } from '../model/where.ts';
+import { jsonDeeperThan, MAX_JSON_DEPTH } from '../model/json-depth.ts';
 import type { Target } from '../expand/target.ts';
 import type { Resolved } from './resource.ts';
 import { ENVOY_FILTER_PRIORITY_LIMIT } from './envoy-filter.ts';
@@ -86,7 +87,9 @@ export function finalizeTarget(t: Target, image: ResolvedImage | undefined, mesh
   if (config && 'json' in config && output !== 'EnvoyFilter' && (config.json === null || typeof config.json !== 'object' || Array.isArray(config.json))) {
     r(at(o, fieldPath(t, 'config'), 'UNSUPPORTED', `${output} pluginConfig must be an object; got ${Array.isArray(config.json) ? 'a list' : typeof config.json}`));
   }
-  if (config && 'raw' in config && output !== 'EnvoyFilter') {
+  if (config && 'raw' in config && jsonDeeperThan(config.raw, MAX_JSON_DEPTH)) {
+    r(at(o, fieldPath(t, 'config'), 'YAML_LIMIT', `config is a JSON string nested deeper than ${MAX_JSON_DEPTH} levels, which meshext refuses as it refuses YAML nested that deep`));
+  } else if (config && 'raw' in config && output !== 'EnvoyFilter') {
     r(at(o, fieldPath(t, 'config'), 'CONFIG_RAW_STRING', `config is a string that is not JSON; it is passed as pluginConfig {raw_v1alpha1_config: …}, as Maistra converted it`, 'warning'));
   }
   if (errors > 0) return undefined;

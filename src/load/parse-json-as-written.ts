@@ -3,14 +3,19 @@
 // Gloo's StringValue) is emitted keys as written, as config given as YAML is.
 
 import { inWrittenOrder, setOwn } from './in-written-order.ts';
+import { jsonDeeperThan, MAX_JSON_DEPTH } from '../model/json-depth.ts';
 
 /** A string token of valid JSON: outside strings JSON has no quotes, so matches follow one another exactly. */
 const STRING = /"(?:[^"\\]|\\.)*"/g;
 /** A string that starts with a digit, plainly or escaped: only then may a key move. */
 const DIGIT_FIRST = /"(?:[0-9]|\\u003[0-9])/;
 
-/** The value of a JSON text; throws as JSON.parse does on anything that is not JSON. */
+/**
+ * The value of a JSON text; throws as JSON.parse does on anything that is not JSON, and a
+ * SyntaxError on JSON nested deeper than MAX_JSON_DEPTH.
+ */
 export function parseJsonAsWritten(text: string): unknown {
+  if (jsonDeeperThan(text, MAX_JSON_DEPTH)) throw new SyntaxError(`JSON nested deeper than ${MAX_JSON_DEPTH} levels`);
   const value: unknown = JSON.parse(text);
   if (!DIGIT_FIRST.test(text)) return value;
   // Every key gets a leading `#`, so none is integer-like and JSON.parse keeps them in order; unmark takes it off again.
@@ -36,3 +41,4 @@ function unmark(v: unknown): unknown {
   }
   return inWrittenOrder(out, written);
 }
+
