@@ -16,11 +16,11 @@ const filter = (extra = '') => `  config:
     - wasmImageSource: {wasmImageTag: reg.example/wasm/rooted:1.0}${extra}`;
 
 const cases: [name: string, yaml: string, warnings: string[]][] = [
-  ['no applyToWorkloads renders mesh-wide', policy(filter()), [
-    '<stdin>:4:1: warning: no applyToWorkloads: meshext knows no Gloo workspaces, so "all workloads of the workspace" renders as every workload of the mesh; list applyToWorkloads with selector.namespace to narrow it (field spec)',
+  ['no applyToWorkloads renders in the policy\'s own namespace, never mesh-wide', policy(filter()), [
+    '<stdin>:4:1: warning: no applyToWorkloads: meshext knows no Gloo workspaces, so "all namespaces of the workspace" renders only in the policy\'s own namespace "bookinfo"; list applyToWorkloads with selector.namespace to reach others (field spec)',
   ]],
-  ['a selector without namespace renders mesh-wide', policy(`  applyToWorkloads:\n  - selector: {labels: {app: reviews}}\n${filter()}`), [
-    '<stdin>:6:5: warning: no selector.namespace: meshext knows no Gloo workspaces, so "all workloads of the workspace" renders as every workload of the mesh; name the namespace in selector.namespace to narrow it (field spec.applyToWorkloads[0].selector)',
+  ['a selector without namespace renders in the policy\'s own namespace', policy(`  applyToWorkloads:\n  - selector: {labels: {app: reviews}}\n${filter()}`), [
+    '<stdin>:6:5: warning: no selector.namespace: meshext knows no Gloo workspaces, so "all namespaces of the workspace" renders only in the policy\'s own namespace "bookinfo"; name the namespace in selector.namespace to reach another (field spec.applyToWorkloads[0].selector)',
   ]],
   ['kind VM, a workspace beside a namespace, the control-plane namespace', policy(`  applyToWorkloads:\n  - kind: VM\n    selector: {workspace: ws, namespace: istio-system}\n${filter()}`), [
     '<stdin>:6:5: warning: Istio selects proxies by labels alone: this selector also matches Kubernetes pods with these labels, not only virtual machines (field spec.applyToWorkloads[0].kind)',
@@ -45,5 +45,15 @@ for (const [name, yaml, warnings] of cases) {
     assert.equal(r.stderr.split('\n').filter((l) => l.includes(': warning: ')), warnings);
   });
 }
+
+test('a policy without a namespace of its own and a selector without one is refused: it would otherwise reach every namespace', async () => {
+  const unplaced = (spec: string) => policy(spec).replace('metadata: {name: p, namespace: bookinfo}', 'metadata: {name: p}');
+  for (const [yaml, where] of [[unplaced(filter()), '<stdin>:4:1: error: no applyToWorkloads'], [unplaced(`  applyToWorkloads:\n  - selector: {labels: {app: reviews}}\n${filter()}`), '<stdin>:6:5: error: no selector.namespace']] as const) {
+    const r = await runCli(['render', '-'], { stdin: yaml });
+    assert.is(r.code, 1, r.stderr);
+    assert.is(r.stdout, '');
+    assert.ok(r.stderr.includes(`${where}: Gloo applies it to every namespace of the policy's workspace, which meshext cannot know`), r.stderr);
+  }
+});
 
 test.run();

@@ -1,7 +1,9 @@
 // Gloo Mesh 2.x WasmDeploymentPolicy (extensions.policy.gloo.solo.io/v2), the successor of
 // WasmDeployment: the same filters, placed by the same rule (translateGlooFilters), on Gloo 2's
 // object selectors. Gloo scopes a policy to its workspace; meshext knows no workspaces, so "every
-// workload of the workspace" is every workload of the mesh, and says so. Selector fields Istio
+// workload of the workspace" is narrowed to the policy's own namespace (the one namespace surely in
+// its workspace), and says so: never widened to the whole mesh, where a team's policy would run in
+// every other team's proxies. Selector fields Istio
 // cannot express are refused rather than dropped: dropping a narrowing field would put the filter
 // into more proxies than its author chose.
 
@@ -15,7 +17,9 @@ import type { GlooSelector } from './_gloo-filters.ts';
 import { translateGlooFilters } from './_gloo-filters.ts';
 import { originOf } from './_origin.ts';
 
-const WHOLE_MESH = 'meshext knows no Gloo workspaces, so "all workloads of the workspace" renders as every workload of the mesh';
+/** Where a selector without a namespace renders: the policy's own namespace, else nowhere (an error). */
+const narrowed = (ns: string) => `meshext knows no Gloo workspaces, so "all namespaces of the workspace" renders only in the policy's own namespace "${ns}"`;
+const NO_NAMESPACE = 'Gloo applies it to every namespace of the policy\'s workspace, which meshext cannot know, and the policy has no namespace of its own to narrow it to';
 /** Contexts that take in outbound traffic, which Istio matches by destination port, not by a port of the workload. */
 const OUTBOUND: Readonly<Record<string, string>> = { ANY: 'besides traffic on its own port', SIDECAR_OUTBOUND: 'not traffic on its own port' };
 
@@ -24,7 +28,15 @@ export const translateGlooWasmDeploymentPolicy: Translator = (doc, { mesh, repor
   const spec = obj(doc.value.spec);
   const config = obj(spec.config);
   const given = Array.isArray(spec.applyToWorkloads) ? spec.applyToWorkloads.map(obj) : [];
-  if (given.length === 0) report(at(origin, spec.applyToWorkloads === undefined ? ['spec'] : ['spec', 'applyToWorkloads'], 'UNSUPPORTED', `no applyToWorkloads: ${WHOLE_MESH}; list applyToWorkloads with selector.namespace to narrow it`, 'warning'));
+  const own = origin.namespace;
+  if (given.length === 0) {
+    const where = spec.applyToWorkloads === undefined ? ['spec'] : ['spec', 'applyToWorkloads'];
+    if (own === undefined) {
+      report(at(origin, where, 'UNSUPPORTED', `no applyToWorkloads: ${NO_NAMESPACE}; list applyToWorkloads with selector.namespace`));
+      return [];
+    }
+    report(at(origin, where, 'UNSUPPORTED', `no applyToWorkloads: ${narrowed(own)}; list applyToWorkloads with selector.namespace to reach others`, 'warning'));
+  }
   const selectors = given.map((w, i) => selectorOf(w, ['spec', 'applyToWorkloads', i], origin, report));
   const filters = Array.isArray(config.filters) ? config.filters.map(obj) : [];
   const contexts = new Set(filters.map((f) => str(f.filterContext) ?? 'ANY'));
@@ -41,7 +53,7 @@ export const translateGlooWasmDeploymentPolicy: Translator = (doc, { mesh, repor
       filters,
       filtersPath: ['spec', 'config', 'filters'],
       // A refused selector has been reported; the others still go through, so every error is said at once.
-      selectors: given.length > 0 ? selectors.filter((s) => s !== undefined) : [undefined],
+      selectors: given.length > 0 ? selectors.filter((s) => s !== undefined) : [{ labels: {}, namespaces: [own!], clusters: [], path: ['spec'] }],
       selectorsPath: ['spec', 'applyToWorkloads'],
       weight: config.weight,
       weightPath: ['spec', 'config', 'weight'],
@@ -69,11 +81,16 @@ function selectorOf(w: Json, path: (string | number)[], origin: Origin, report: 
   if (!ok) return undefined;
   if (workspace !== undefined) report(at(origin, [...path, 'selector', 'workspace'], 'FIELD_DROPPED', `workspace "${workspace}" is not checked (meshext knows no Gloo workspaces): namespace "${namespace}" is taken as given`, 'warning'));
   if (w.kind === 'VM') report(at(origin, [...path, 'kind'], 'FIELD_DROPPED', 'Istio selects proxies by labels alone: this selector also matches Kubernetes pods with these labels, not only virtual machines', 'warning'));
-  if (namespace === undefined) report(at(origin, w.selector === undefined ? path : [...path, 'selector'], 'UNSUPPORTED', `no selector.namespace: ${WHOLE_MESH}; name the namespace in selector.namespace to narrow it`, 'warning'));
+  const where = w.selector === undefined ? path : [...path, 'selector'];
+  if (namespace === undefined && origin.namespace === undefined) {
+    report(at(origin, where, 'UNSUPPORTED', `no selector.namespace: ${NO_NAMESPACE}; name the namespace in selector.namespace`));
+    return undefined;
+  }
+  if (namespace === undefined) report(at(origin, where, 'UNSUPPORTED', `no selector.namespace: ${narrowed(origin.namespace!)}; name the namespace in selector.namespace to reach another`, 'warning'));
   const number = num(port.number);
   return {
     labels: labels(sel.labels) ?? {},
-    namespaces: namespace === undefined ? [] : [namespace],
+    namespaces: [namespace ?? origin.namespace!],
     clusters: cluster === undefined ? [] : [cluster],
     ports: number === undefined ? undefined : [number],
     path,
