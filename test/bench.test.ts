@@ -67,7 +67,7 @@ test('the bytes floor writes exactly the bytes it is given', async () => {
 function repoText(dir: string): string {
   return (readdirSync(dir, { recursive: true, withFileTypes: true }) as Dirent[])
     .filter((e) => e.isFile())
-    .map((e) => join(e.parentPath ?? e.path, e.name))
+    .map((e) => join(e.parentPath, e.name))
     .sort()
     .map((f) => `# ${relative(dir, f)}\n${readFileSync(f, 'utf8')}`)
     .join('');
