@@ -9,6 +9,7 @@
 //          --no-resolve (skip the registry part), --no-snapshot (skip the startup-snapshot
 //          experiment, scripts/bench/snapshot.mjs), --runs N (rounds per case).
 
+import './on-node-24.mjs';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';

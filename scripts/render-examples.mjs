@@ -1,4 +1,5 @@
 // The README's first command: render every shipped example offline, from its committed lock.
+import './on-node-24.mjs';
 import { spawnSync } from 'node:child_process';
 import { readdirSync, existsSync, readFileSync } from 'node:fs';
 

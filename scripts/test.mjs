@@ -1,5 +1,6 @@
 // Runs every test file (test/**/*.test.ts) with uvu under tsx and ends with the
 // `N passed, N failed` line CI reads. Extra args filter test files by substring.
+import './on-node-24.mjs';
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';

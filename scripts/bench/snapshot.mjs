@@ -1,5 +1,5 @@
 // An experiment the bench measures beside the real CLI (design §6.16, issue 5): the same CLI
-// started from a V8 startup snapshot (Node 20: `node --snapshot-blob B --build-snapshot X.cjs`,
+// started from a V8 startup snapshot (`node --snapshot-blob B --build-snapshot X.cjs`,
 // then `node --snapshot-blob B render ...`). The snapshot holds every module already evaluated
 // and, after a warm-up render of a small repo while it is built, their functions compiled, so a
 // render starts without loading or compiling any code. Nothing here is part of the product: the
@@ -72,7 +72,7 @@ export async function buildSnapshot(dir, warmRepo) {
     bundle: true,
     format: 'cjs',
     platform: 'node',
-    target: 'node20',
+    target: 'node24',
     outfile: script,
     legalComments: 'none',
     logLevel: 'error',
