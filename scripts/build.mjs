@@ -7,6 +7,7 @@
 //   dist/_generated/          the per-kind validator scripts, each with its code cache
 // Code that a command does not use is bundled but never run: esbuild wraps lazily imported modules
 // and CommonJS dependencies in initialisers that run on first import.
+import './on-node-24.mjs';
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -25,7 +26,7 @@ const common = {
   bundle: true,
   format: 'cjs',
   platform: 'node',
-  target: 'node20',
+  target: 'node24',
   legalComments: 'none',
   logLevel: 'warning',
   // CommonJS has no import.meta: the entry derives its URL from __filename, the app gets it from its loader.
