@@ -5,6 +5,8 @@
 //   dist/meshext.app.js       the whole CLI, bundled into one script (src/cli/load-app.ts runs it)
 //   dist/meshext.app.cache    V8's code cache of that script, made after it rendered warm-up repos
 //   dist/_generated/          the per-kind validator scripts, each with its code cache
+//   dist/meshext.undici.js    the HTTP client (undici), run with its code cache by the first request
+//                             of a render (src/resolve/load-undici.ts), never by a render without one
 // Code that a command does not use is bundled but never run: esbuild wraps lazily imported modules
 // and CommonJS dependencies in initialisers that run on first import.
 import './on-node-24.mjs';
@@ -35,9 +37,13 @@ const common = {
 
 // The app: a function expression with CommonJS's parameters, plus the URL of its own file.
 // Whitespace and syntax minified (a third less to read at every start); names kept for stack traces.
-const app = await build({ ...common, entryPoints: ['src/cli/cli.ts'], write: false, minifyWhitespace: true, minifySyntax: true });
+// undici stays out of the app script (every start would read it): load-undici.ts runs its own script.
+const app = await build({ ...common, entryPoints: ['src/cli/cli.ts'], write: false, minifyWhitespace: true, minifySyntax: true, external: ['undici'] });
 const appText = tagged(`(function (exports, require, module, __filename, __dirname, __meshext_url) {${app.outputFiles[0].text}\n})`);
 writeFileSync(join(DIST, 'meshext.app.js'), appText);
+
+const undici = await build({ ...common, entryPoints: ['scripts/undici-entry.cjs'], write: false, minifyWhitespace: true, minifySyntax: true });
+writeFileSync(join(DIST, 'meshext.undici.js'), tagged(`(function (exports, require, module, __filename, __dirname) {${undici.outputFiles[0].text}\n})`));
 
 await build({
   ...common,

@@ -1,4 +1,4 @@
-// Makes dist/meshext.app.cache and dist/_generated/*.cache (run by scripts/build.mjs in a Node
+// Makes dist/meshext.app.cache, dist/meshext.undici.js.cache and dist/_generated/*.cache (run by scripts/build.mjs in a Node
 // process of its own, with no flags): loads the app script without a cache, renders a generated repository (the benchmark's
 // mix: native declarations of every scope, Maistra and Tetrate kinds, a lock; offline, output
 // discarded), then asks V8 for the code cache of everything that render compiled. What it did not
@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { APP_CACHE, APP_SCRIPT, loadApp } from '../src/cli/load-app.ts';
 import { runCachedScript, writeCodeCache } from '../src/model/code-cache.ts';
+import { UNDICI_SCRIPT, runUndiciScript } from '../src/resolve/load-undici.ts';
 import type { Io } from '../src/cli/io.ts';
 import { generateRepo } from './bench/generate.mjs';
 
@@ -42,6 +43,10 @@ async function main(): Promise<void> {
     rmSync(tmp, { recursive: true, force: true });
   }
   writeCodeCache(join(dist, APP_CACHE), source, script.createCachedData());
+  // The HTTP client: loaded and its dispatchers made, as a render's first request does (no request is sent).
+  const undici = runUndiciScript(join(dist, UNDICI_SCRIPT));
+  await Promise.all([new undici.undici.Agent({ connect: {} }).close(), new undici.undici.ProxyAgent({ uri: 'http://127.0.0.1:9', requestTls: {} }).close()]);
+  writeCodeCache(join(dist, `${UNDICI_SCRIPT}.cache`), undici.cached.source, undici.cached.script.createCachedData());
   // Each validator script, compiled by one call so its cache holds the validator's bytecode.
   const generated = join(dist, '_generated');
   for (const file of readdirSync(generated).filter((f) => f.endsWith('.js'))) {

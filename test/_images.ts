@@ -133,7 +133,7 @@ async function pushAuth(reg: TestRegistry, repo: string): Promise<Record<string,
   const basic = `Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString('base64')}`;
   if (reg.auth === 'basic') return { authorization: basic };
   if (reg.auth !== 'token') return {};
-  const res = await fetch(`${reg.tokenUrl}&scope=repository:${repo}:pull,push`, { headers: { authorization: basic } });
+  const res = await (reg.fetch ?? fetch)(`${reg.tokenUrl}&scope=repository:${repo}:pull,push`, { headers: { authorization: basic } });
   const json = (await res.json()) as { token: string };
   return { authorization: `Bearer ${json.token}` };
 }
@@ -143,16 +143,16 @@ export async function push(reg: TestRegistry, repo: string, reference: string, i
   const auth = await pushAuth(reg, repo);
   for (const c of img.children ?? []) await push(reg, repo, c.image.digest, c.image);
   for (const blob of img.blobs) {
-    const start = await fetch(`${reg.url}/v2/${repo}/blobs/uploads/`, { method: 'POST', headers: auth });
+    const start = await (reg.fetch ?? fetch)(`${reg.url}/v2/${repo}/blobs/uploads/`, { method: 'POST', headers: auth });
     await start.arrayBuffer();
     if (start.status !== 202) throw new Error(`blob upload to ${repo}: HTTP ${start.status}`);
     const loc = new URL(start.headers.get('location')!, reg.url);
     loc.searchParams.set('digest', digestOf(blob));
-    const put = await fetch(loc, { method: 'PUT', headers: { ...auth, 'content-type': 'application/octet-stream' }, body: new Uint8Array(blob) });
+    const put = await (reg.fetch ?? fetch)(loc, { method: 'PUT', headers: { ...auth, 'content-type': 'application/octet-stream' }, body: new Uint8Array(blob) });
     await put.arrayBuffer();
     if (put.status !== 201) throw new Error(`blob PUT to ${repo}: HTTP ${put.status}`);
   }
-  const res = await fetch(`${reg.url}/v2/${repo}/manifests/${reference}`, { method: 'PUT', headers: { ...auth, 'content-type': img.mediaType }, body: new Uint8Array(img.manifest) });
+  const res = await (reg.fetch ?? fetch)(`${reg.url}/v2/${repo}/manifests/${reference}`, { method: 'PUT', headers: { ...auth, 'content-type': img.mediaType }, body: new Uint8Array(img.manifest) });
   await res.arrayBuffer();
   if (res.status !== 201 || res.headers.get('docker-content-digest') !== img.digest) throw new Error(`manifest PUT ${repo}:${reference}: HTTP ${res.status}`);
   return img.digest;

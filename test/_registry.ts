@@ -10,7 +10,9 @@ import type { KeyObject } from 'node:crypto';
 import { existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server } from 'node:http';
-import { createServer as createNetServer } from 'node:net';
+import { createServer as createHttpsServer } from 'node:https';
+import { connect as netConnect, createServer as createNetServer } from 'node:net';
+import { Agent, fetch as undiciFetch } from 'undici';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -45,6 +47,8 @@ export interface TestRegistry {
   readonly issuedTokens: string[];
   /** Token mode: where to get a token (`?service=…&scope=…`). */
   readonly tokenUrl?: string;
+  /** A TLS registry: a fetch that trusts its CA and sends the client certificate, for the fixtures' pushes. */
+  readonly fetch?: typeof fetch;
   stop(): Promise<void>;
 }
 
@@ -68,7 +72,19 @@ function registryBinary(): string {
   throw new Error('docker-registry is not installed: run `bash scripts/setup-test-env.sh` as root, or `sudo apt-get install docker-registry`');
 }
 
-export async function startRegistry(opts: { auth?: 'none' | 'basic' | 'token'; port?: number } = {}): Promise<TestRegistry> {
+/** TLS for the registry (docker-registry's `http.tls`), and for its token server too. */
+export interface RegistryTlsFiles {
+  readonly cert: string;
+  readonly key: string;
+  /** The CA the fixtures' pushes trust. */
+  readonly ca: string;
+  /** `clientcas`: the registry then requires a client certificate signed by this CA. */
+  readonly clientCa?: string;
+  /** The client certificate the fixtures' pushes send. */
+  readonly client?: { readonly cert: string; readonly key: string };
+}
+
+export async function startRegistry(opts: { auth?: 'none' | 'basic' | 'token'; port?: number; tls?: RegistryTlsFiles } = {}): Promise<TestRegistry> {
   const auth = opts.auth ?? 'none';
   const dir = tempDir();
   let authConfig = '';
@@ -77,23 +93,27 @@ export async function startRegistry(opts: { auth?: 'none' | 'basic' | 'token'; p
     writeFileSync(join(dir, 'htpasswd'), `${USER}:${bcrypt(PASSWORD)}\n`);
     authConfig = `auth:\n  htpasswd:\n    realm: meshext-test\n    path: ${join(dir, 'htpasswd')}\n`;
   } else if (auth === 'token') {
-    token = await startTokenServer(dir);
+    token = await startTokenServer(dir, opts.tls);
     authConfig = `auth:\n  token:\n    realm: ${token.realm}\n    service: ${token.service}\n    issuer: ${token.issuer}\n    rootcertbundle: ${token.certPath}\n`;
   }
+  const tls = opts.tls;
+  const tlsConfig = tls
+    ? `  tls:\n    certificate: ${tls.cert}\n    key: ${tls.key}\n${tls.clientCa ? `    clientcas:\n      - ${tls.clientCa}\n` : ''}`
+    : '';
   for (let attempt = 1; ; attempt++) {
     const port = opts.port ?? (await freePort());
     const host = `127.0.0.1:${port}`;
     const config = join(dir, 'config.yml');
     writeFileSync(
       config,
-      `version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: false\nstorage:\n  filesystem:\n    rootdirectory: ${join(dir, 'data')}\n  delete:\n    enabled: true\nhttp:\n  addr: ${host}\n  secret: meshext-test-not-secret\n${authConfig}`,
+      `version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: false\nstorage:\n  filesystem:\n    rootdirectory: ${join(dir, 'data')}\n  delete:\n    enabled: true\nhttp:\n  addr: ${host}\n  secret: meshext-test-not-secret\n${tlsConfig}${authConfig}`,
     );
     const out = join(dir, `access-${attempt}.log`);
     const err = join(dir, `error-${attempt}.log`);
     const child = spawn(registryBinary(), ['serve', config], { stdio: ['ignore', openSync(out, 'w'), openSync(err, 'w')] });
     children.add(child);
     const exited = new Promise<void>((r) => child.once('exit', () => r()));
-    const up = await waitUp(`http://${host}/v2/`, child);
+    const up = tls ? await waitListening(port, child) : await waitUp(`http://${host}/v2/`, child);
     if (!up) {
       child.kill('SIGKILL');
       await exited;
@@ -103,7 +123,8 @@ export async function startRegistry(opts: { auth?: 'none' | 'basic' | 'token'; p
     }
     return {
       host,
-      url: `http://${host}`,
+      url: `${tls ? 'https' : 'http'}://${host}`,
+      ...(tls ? { fetch: trustingFetch(tls) } : {}),
       auth,
       requests: () => parseAccessLog(readFileSync(out, 'utf8')),
       tokenRequests: token?.requests ?? [],
@@ -120,6 +141,29 @@ export async function startRegistry(opts: { auth?: 'none' | 'basic' | 'token'; p
       },
     };
   }
+}
+
+/** undici's fetch with the test CA and client certificate: Node's global fetch cannot take either. */
+function trustingFetch(tls: RegistryTlsFiles): typeof fetch {
+  const dispatcher = new Agent({ connect: { ca: readFileSync(tls.ca, 'utf8'), ...(tls.client ? { cert: readFileSync(tls.client.cert, 'utf8'), key: readFileSync(tls.client.key, 'utf8') } : {}) } });
+  return ((url: string | URL, init?: RequestInit) => undiciFetch(url, { ...(init as object), dispatcher })) as unknown as typeof fetch;
+}
+
+/** A TLS registry is up once it accepts connections (a probe over TLS could need a client certificate). */
+async function waitListening(port: number, child: ChildProcess): Promise<boolean> {
+  for (let i = 0; i < 200; i++) {
+    if (child.exitCode !== null) return false;
+    const ok = await new Promise<boolean>((resolve) => {
+      const sock = netConnect(port, '127.0.0.1', () => {
+        sock.destroy();
+        resolve(true);
+      });
+      sock.on('error', () => resolve(false));
+    });
+    if (ok) return true;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  return false;
 }
 
 /** Apache combined log lines: `… "GET /v2/ HTTP/1.1" 200 2 "" "ua"`. */
@@ -183,7 +227,7 @@ interface TokenServer {
  * Docker token auth (distribution docs/spec/auth/token.md): anonymous callers get `pull` on every
  * repository but `private/*`; USER (Basic, or the refresh token by OAuth POST) gets what it asks.
  */
-async function startTokenServer(dir: string): Promise<TokenServer> {
+async function startTokenServer(dir: string, tls?: RegistryTlsFiles): Promise<TokenServer> {
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const certDer = selfSignedCert(privateKey, publicKey.export({ type: 'spki', format: 'der' }));
   const certPath = join(dir, 'token-cert.pem');
@@ -193,7 +237,7 @@ async function startTokenServer(dir: string): Promise<TokenServer> {
   const issuer = 'meshext-test-issuer';
   const requests: TokenRequest[] = [];
   const issued: string[] = [];
-  const server: Server = createServer(async (req, res) => {
+  const handle = async (req: IncomingMessage, res: import('node:http').ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://x');
     const body = await readBody(req);
     const form = new URLSearchParams(req.method === 'POST' ? body : '');
@@ -227,11 +271,13 @@ async function startTokenServer(dir: string): Promise<TokenServer> {
     issued.push(jwt);
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(JSON.stringify(req.method === 'POST' ? { access_token: jwt, expires_in: 300 } : { token: jwt, expires_in: 300 }));
-  });
+  };
+  // A TLS registry's token server speaks TLS too, with the same certificate, as a real one would.
+  const server: Server = tls ? createHttpsServer({ cert: readFileSync(tls.cert), key: readFileSync(tls.key) }, (q, r) => void handle(q, r)) : createServer((q, r) => void handle(q, r));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as { port: number }).port;
   return {
-    realm: `http://127.0.0.1:${port}/token`,
+    realm: `${tls ? 'https' : 'http'}://127.0.0.1:${port}/token`,
     service,
     issuer,
     certPath,

@@ -26,6 +26,8 @@ test('a render of named paths in plain YAML loads neither fast-glob nor the yaml
   assert.ok(r.stdout.includes('kind: WasmPlugin'));
   assert.not.ok(loaded('fast-glob'), 'fast-glob was loaded');
   assert.not.ok(loaded('yaml'), 'the yaml library was loaded');
+  // The HTTP client is loaded by a render's first request only; an offline render makes none.
+  assert.not.ok(loaded('undici'), 'undici was loaded');
 });
 
 test('a glob pattern loads fast-glob; YAML the fast parser declines loads the yaml library', async () => {

@@ -134,7 +134,8 @@ const NETWORK_TEXT: readonly [RegExp, string][] = [
   [/^(CERT_|ERR_TLS_CERT|DEPTH_ZERO|SELF_SIGNED|UNABLE_TO_)/, 'TLS certificate not trusted'],
 ];
 
-function errorCode(e: unknown): string | undefined {
+/** The code of a network error (undici buries it in `cause`, or in an AggregateError). */
+export function errorCode(e: unknown): string | undefined {
   for (let c: unknown = e, depth = 0; c !== undefined && c !== null && depth < 5; depth++) {
     const code = (c as { code?: unknown }).code;
     if (typeof code === 'string') return code;

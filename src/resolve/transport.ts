@@ -7,6 +7,7 @@
 import { checkRealm, hostnameOf, isLoopbackHost, parseChallenges } from './challenge.ts';
 import type { Challenge } from './challenge.ts';
 import { findCredential } from './docker-config.ts';
+import { createHttpClient } from './http-client.ts';
 import type { Credential, Env } from './docker-config.ts';
 import { registryHost } from './reference.ts';
 import { describeNetworkError, failure, isFailure, isRegistryError, registryError, redactUrl, MAX_ERROR_BODY } from './registry-error.ts';
@@ -72,6 +73,8 @@ interface NetError {
   readonly url: string;
   readonly cause: string;
   readonly retryable: boolean;
+  /** The server answered in TLS (a certificate it sent or an alert): plain HTTP is never tried after this. */
+  readonly spokeTls?: boolean;
 }
 
 interface RegistryState {
@@ -93,6 +96,7 @@ export function createTransport(opts: TransportOptions): Transport {
   const states = new Map<string, RegistryState>();
   const { redactor } = opts;
   const log = (line: string): void => opts.log?.(redactor.redact(line));
+  const client = createHttpClient({ env: opts.env, insecureRegistries: opts.insecureRegistries, redactor });
   const plainAllowed = (host: string): boolean => isLoopbackHost(host) || opts.insecureRegistries.some((r) => r === host || r === hostnameOf(host));
 
   const state = (registry: string): RegistryState => {
@@ -121,10 +125,11 @@ export function createTransport(opts: TransportOptions): Transport {
       const headers: Record<string, string> = { 'user-agent': 'meshext', ...lower(req.headers) };
       if (auth !== undefined) headers.authorization = auth;
       const once = async (): Promise<HttpResponse | NetError | RegistryError> => {
-        const res = await send(req.method, urlFor(st.scheme ?? 'https'), headers, req.body, [...req.ok, 401], req.maxBytes);
+        const res = await send(req.method, urlFor(st.scheme ?? 'https'), headers, req.body, [...req.ok, 401], req.maxBytes, req.registry);
         // A plain-HTTP registry answers a TLS hello with garbage: where plain HTTP is allowed, try it and remember.
-        if (isNet(res) && st.scheme === undefined && toRegistry && plainAllowed(host)) {
-          const plain = await send(req.method, urlFor('http'), headers, req.body, [...req.ok, 401], req.maxBytes);
+        // A server that answered in TLS is never downgraded, whatever was wrong with its certificate.
+        if (isNet(res) && !res.spokeTls && st.scheme === undefined && toRegistry && plainAllowed(host)) {
+          const plain = await send(req.method, urlFor('http'), headers, req.body, [...req.ok, 401], req.maxBytes, req.registry);
           if (!isNet(plain)) st.scheme = 'http';
           return plain;
         }
@@ -229,7 +234,7 @@ export function createTransport(opts: TransportOptions): Transport {
       for (const x of scopes) u.searchParams.append('scope', x);
       const headers: Record<string, string> = { 'user-agent': 'meshext' };
       if (basic) headers.authorization = basicHeader(basic, redactor);
-      return withRetries('GET', () => send('GET', u.toString(), headers, undefined, [200], MAX_TOKEN_BYTES), [200]);
+      return withRetries('GET', () => send('GET', u.toString(), headers, undefined, [200], MAX_TOKEN_BYTES, registry), [200]);
     };
     let res: HttpResponse | RegistryError;
     if (credential?.kind === 'identity-token') {
@@ -237,7 +242,7 @@ export function createTransport(opts: TransportOptions): Transport {
       if (service) form.set('service', service);
       const body = Buffer.from(form.toString(), 'utf8');
       const headers = { 'user-agent': 'meshext', 'content-type': 'application/x-www-form-urlencoded' };
-      res = await withRetries('POST', () => send('POST', realm, headers, body, [200], MAX_TOKEN_BYTES), [200]);
+      res = await withRetries('POST', () => send('POST', realm, headers, body, [200], MAX_TOKEN_BYTES, registry), [200]);
       // A token server that only does GET answers the OAuth POST with 404 or 405 (oauth.md).
       if (isRegistryError(res) && (res.status === 404 || res.status === 405)) res = await viaGet({ username: credential.username ?? '<token>', password: credential.token });
     } else {
@@ -272,6 +277,7 @@ export function createTransport(opts: TransportOptions): Transport {
     body: Uint8Array | undefined,
     ok: readonly number[],
     maxBytes: number,
+    via?: string,
   ): Promise<HttpResponse | NetError | RegistryError> {
     if (opts.offline) return registryError({ method, url, cause: 'not in the cache, and --offline forbids the network', temporary: false, redactor });
     const origin = new URL(url).origin;
@@ -290,7 +296,7 @@ export function createTransport(opts: TransportOptions): Transport {
       try {
         const h = { ...headers };
         if (dropAuth) delete h.authorization;
-        const res = await fetch(current, { method: m, headers: h, ...(b !== undefined ? { body: new Uint8Array(b) } : {}), redirect: 'manual', signal: ac.signal });
+        const res = await client.fetch(current, { method: m, headers: h, ...(b !== undefined ? { body: b } : {}), signal: ac.signal }, via);
         bump();
         const location = res.headers.get('location');
         if (REDIRECTS.has(res.status) && location !== null && !ok.includes(res.status)) {
@@ -323,7 +329,7 @@ export function createTransport(opts: TransportOptions): Transport {
         }
         return { status: res.status, statusText: res.statusText, headers: res.headers, body: read, url: current };
       } catch (e) {
-        return { kind: 'net', url: current, ...describeNetworkError(e, ac.signal.aborted, timeoutMs) };
+        return { kind: 'net', url: current, ...((!ac.signal.aborted && client.explain(e, current)) || describeNetworkError(e, ac.signal.aborted, timeoutMs)) };
       } finally {
         clearTimeout(idle);
         clearTimeout(hard);
