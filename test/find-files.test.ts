@@ -5,7 +5,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, cpSync, linkSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { buildSync } from 'esbuild';
@@ -125,24 +125,31 @@ test('a file the walk lists but cannot stat is a FILE_READ error, not a crash', 
     assert.equal(diagnostics, [{ code: 'FILE_READ', severity: 'error', message: 'cannot read: ENOENT', file: '\ufffd.yaml' }]);
   }));
 
-/** Runs `node args` as an unprivileged user (root reads everything, so permissions test nothing as root). */
-function unprivileged(args: readonly string[], cwd: string) {
+/** Runs `node args` (the kit's copy of this Node) as an unprivileged user (root reads everything, so permissions test nothing as root). */
+function unprivileged(kit: { node: string }, args: readonly string[], cwd: string) {
   const asRoot = process.getuid?.() === 0;
-  const r = spawnSync(process.execPath, args, { cwd, encoding: 'utf8', env: { PATH: process.env.PATH, HOME: cwd }, ...(asRoot ? { uid: NOBODY, gid: NOBODY } : {}) });
+  const r = spawnSync(kit.node, args, { cwd, encoding: 'utf8', env: { PATH: process.env.PATH, HOME: cwd }, ...(asRoot ? { uid: NOBODY, gid: NOBODY } : {}) });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 /**
  * What the unprivileged runs execute, copied out of the checkout: the checkout may sit below a
  * directory that user cannot enter (a `mktemp -d` is 0700), and then a script inside it is not
- * found. `bin` is the built CLI (dist is self-contained); `fastGlob` is fast-glob bundled into one file.
+ * found. `bin` is the built CLI (dist is self-contained); `fastGlob` is fast-glob bundled into one file;
+ * `node` is this Node, which npm scripts run from the checkout's node_modules.
  */
-function unprivilegedKit(): { dir: string; bin: string; fastGlob: string } {
+function unprivilegedKit(): { dir: string; bin: string; fastGlob: string; node: string } {
   const dir = tmp('perm-kit');
+  const node = join(dir, 'node');
+  try {
+    linkSync(process.execPath, node);
+  } catch {
+    copyFileSync(process.execPath, node);
+  }
   cpSync(join(ROOT, 'dist'), join(dir, 'dist'), { recursive: true });
   const fastGlob = join(dir, 'fast-glob.cjs');
   buildSync({ entryPoints: [join(ROOT, 'node_modules', 'fast-glob')], bundle: true, platform: 'node', format: 'cjs', outfile: fastGlob, logLevel: 'silent' });
-  return { dir, bin: join(dir, 'dist', 'meshext.cjs'), fastGlob };
+  return { dir, bin: join(dir, 'dist', 'meshext.cjs'), fastGlob, node };
 }
 
 test('unreadable directories: fast-glob threw; the walk names each in a FILE_READ error and skips dot and node_modules ones', () => {
@@ -155,15 +162,15 @@ test('unreadable directories: fast-glob threw; the walk names each in a FILE_REA
     chmodSync(join(d, 'listable'), 0o744); // others may list it but not enter it
     const fgScript = `try { console.log(require(${JSON.stringify(kit.fastGlob)}).sync('**/*.{yaml,yml,json}', ${JSON.stringify(OLD_OPTIONS)}).join()) } catch (e) { console.log(e.code) }`;
     // Controls: the runs below are unprivileged, reach the CLI and fast-glob, and both work on a readable tree.
-    if (process.getuid?.() === 0) assert.is(unprivileged(['-p', 'process.getuid()'], d).stdout, `${NOBODY}\n`);
-    const fgOk = unprivileged(['-e', fgScript], join(d, 'ok'));
+    if (process.getuid?.() === 0) assert.is(unprivileged(kit, ['-p', 'process.getuid()'], d).stdout, `${NOBODY}\n`);
+    const fgOk = unprivileged(kit, ['-e', fgScript], join(d, 'ok'));
     assert.is(fgOk.stdout, 'mesh.yaml\n', fgOk.stderr);
-    const ok = unprivileged([kit.bin, 'validate', 'ok', '--allow-empty'], d);
+    const ok = unprivileged(kit, [kit.bin, 'validate', 'ok', '--allow-empty'], d);
     assert.is(ok.code, 0, ok.stderr);
     assert.match(ok.stderr, /^meshext: valid: /);
-    const fgRun = unprivileged(['-e', fgScript], d);
+    const fgRun = unprivileged(kit, ['-e', fgScript], d);
     assert.is(fgRun.stdout, 'EACCES\n', fgRun.stderr);
-    const r = unprivileged([kit.bin, 'validate', '.'], d);
+    const r = unprivileged(kit, [kit.bin, 'validate', '.'], d);
     assert.is(r.code, 1);
     assert.is(r.stdout, '');
     assert.is(
@@ -174,7 +181,7 @@ test('unreadable directories: fast-glob threw; the walk names each in a FILE_REA
         'meshext: 3 errors; nothing was written\n',
     );
     // A pattern whose expansion meets one: the same error, naming the pattern.
-    const p = unprivileged([kit.bin, 'validate', 'lock*/*', 'ok'], d);
+    const p = unprivileged(kit, [kit.bin, 'validate', 'lock*/*', 'ok'], d);
     assert.is(p.code, 1);
     assert.is(p.stderr, 'locked: error: cannot read directory: EACCES (expanding lock*/*)\nmeshext: 1 error; nothing was written\n');
   } finally {

@@ -1,9 +1,11 @@
 // Runs the CLI from its script with V8's code cache (design §6.16: start-up is part of every render).
 // The build writes the whole CLI as one script, dist/meshext.app.js, and beside it the code cache
 // V8 made while that script rendered the examples (dist/meshext.app.cache): its functions arrive
-// compiled, so a render neither parses nor compiles them (Node 20 keeps no compile cache of its own
-// for ES modules). A cache another Node made, or one for another build of the script, is not used
-// (model/code-cache.ts); the script then compiles as any script does, slower and otherwise the same.
+// compiled, so a render neither parses nor compiles them (Node's own compile cache,
+// `module.enableCompileCache()`, is made at run time in a directory of its own: the first render in
+// each new sidecar would compile everything). A cache another Node made, or one for another build
+// of the script, is not used (model/code-cache.ts); the script then compiles as any script does,
+// slower and otherwise the same.
 
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
@@ -28,9 +30,8 @@ export interface App {
  * by scripts/build.mjs, with the code cache in `cacheFile` when that was made for it by this Node.
  */
 export function loadApp(file: string, cacheFile?: string): App {
-  // import() of a module the bundle leaves out (none today) goes to Node's own loader (Node 20.12
-  // and later; earlier ones have no such constant, and the bundle has no import() to serve).
-  const { value, source, script } = runCachedScript(file, cacheFile, { importModuleDynamically: constants?.USE_MAIN_CONTEXT_DEFAULT_LOADER });
+  // import() of a module the bundle leaves out (none today) goes to Node's own loader.
+  const { value, source, script } = runCachedScript(file, cacheFile, { importModuleDynamically: constants.USE_MAIN_CONTEXT_DEFAULT_LOADER });
   const module = { exports: {} as { cli: typeof cli } };
   const run = value as (exports: object, require: NodeRequire, module: object, filename: string, dirname: string, url: string) => void;
   run(module.exports, createRequire(file), module, file, dirname(file), pathToFileURL(file).href);

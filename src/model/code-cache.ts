@@ -1,7 +1,7 @@
 // V8 code caches beside the scripts the build writes (dist/meshext.app.js, dist/_generated/*.js).
-// V8 checks a cache only against its own version number, which every Node 20 release shares, and
-// the source's length: a cache another Node 20 made is taken and runs the wrong code (a crash at
-// start-up), and so is one left from another build of a same-length script. So each cache file
+// V8 checks a cache only against its own version number, which Node releases of one line can share,
+// and the source's length: a cache another such release made is taken and runs the wrong code (a
+// crash at start-up), and so is one left from another build of a same-length script. So each cache file
 // starts with a stamp naming the Node, the platform and the script (its length and first line,
 // where the build puts a hash of it); a cache whose stamp differs is not handed to V8, and the
 // script compiles as usual: slower, never wrong. (A cache corrupted in place is not detected:
