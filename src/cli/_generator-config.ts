@@ -1,10 +1,13 @@
 // An ExtensionGenerator config (design §5) as render options: paths relative to the
-// kustomization directory (the working directory kustomize gives us), lock, offline, locked.
+// kustomization directory (the working directory kustomize gives us), lock, offline, locked,
+// namespace, and the render's deadline (spec.timeout, else MESHEXT_TIMEOUT, else the default).
 
 import { resolve } from 'node:path';
 import type { Diagnostic } from '../model/diagnostic.ts';
 import { validateDocument } from '../schema/validate-document.ts';
 import { formatPath } from '../model/where.ts';
+import { timeoutOf } from './_timeout.ts';
+import type { Timeout } from './_timeout.ts';
 
 export interface GeneratorOptions {
   readonly paths: readonly string[];
@@ -13,6 +16,7 @@ export interface GeneratorOptions {
   readonly locked: boolean;
   /** Namespace of the declarations that state none. */
   readonly namespace?: string;
+  readonly timeout: Timeout;
 }
 
 export const GENERATOR_API_VERSION = 'meshext.dev/v1alpha1';
@@ -22,7 +26,7 @@ export function isGeneratorConfig(o: Readonly<Record<string, unknown>> | undefin
   return o?.apiVersion === GENERATOR_API_VERSION && o?.kind === GENERATOR_KIND;
 }
 
-export function generatorOptions(config: Readonly<Record<string, unknown>>, cwd: string, file: string, report: (d: Diagnostic) => void): GeneratorOptions | undefined {
+export function generatorOptions(config: Readonly<Record<string, unknown>>, cwd: string, env: Readonly<Record<string, string | undefined>>, file: string, report: (d: Diagnostic) => void): GeneratorOptions | undefined {
   if (!isGeneratorConfig(config)) {
     report({ code: 'UNKNOWN_KIND', severity: 'error', message: `the function config must be ${GENERATOR_API_VERSION} ${GENERATOR_KIND}, not ${String(config.apiVersion)} ${String(config.kind)}`, file });
     return undefined;
@@ -30,12 +34,18 @@ export function generatorOptions(config: Readonly<Record<string, unknown>>, cwd:
   const { errors } = validateDocument(GENERATOR_API_VERSION, GENERATOR_KIND, config);
   for (const e of errors) report({ code: 'SCHEMA', severity: 'error', message: e.message, file, field: formatPath(e.path) });
   if (errors.length > 0) return undefined;
-  const spec = (config.spec ?? {}) as { paths?: string[]; lock?: string; offline?: boolean; locked?: boolean; namespace?: string };
+  const spec = (config.spec ?? {}) as { paths?: string[]; lock?: string; offline?: boolean; locked?: boolean; namespace?: string; timeout?: string | number };
+  const timeout = timeoutOf([[spec.timeout, 'spec.timeout'], [env.MESHEXT_TIMEOUT, 'MESHEXT_TIMEOUT']]);
+  if (typeof timeout === 'string') {
+    report({ code: 'SCHEMA', severity: 'error', message: timeout, file, ...(spec.timeout !== undefined ? { field: 'spec.timeout' } : {}) });
+    return undefined;
+  }
   return {
     paths: (spec.paths ?? []).map((p) => resolve(cwd, p)),
     lockPath: spec.lock !== undefined ? resolve(cwd, spec.lock) : undefined,
     offline: spec.offline === true,
     locked: spec.locked === true,
     namespace: spec.namespace,
+    timeout,
   };
 }

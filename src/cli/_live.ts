@@ -4,17 +4,20 @@ import { join } from 'node:path';
 import { tmpdir, userInfo } from 'node:os';
 import type { LiveResolverLike } from '../resolve/resolve-images.ts';
 import type { Io } from './io.ts';
+import type { Timeout } from './_timeout.ts';
 
 /** $XDG_CACHE_HOME/meshext, else a temp directory of this user's own (never one shared by all users). */
 export function cacheDirOf(env: Io['env']): string {
   return env.XDG_CACHE_HOME ? join(env.XDG_CACHE_HOME, 'meshext') : join(tmpdir(), `meshext-cache-${userInfo().uid}`);
 }
 
-export function liveResolverFactory(io: Io): (opts: { insecureRegistries: readonly string[]; offline: boolean }) => Promise<LiveResolverLike> {
+/** `timeout` counts from `start` (`performance.now()` when the command started). */
+export function liveResolverFactory(io: Io, timeout: Timeout, start: number = performance.now()): (opts: { insecureRegistries: readonly string[]; offline: boolean }) => Promise<LiveResolverLike> {
   return async ({ insecureRegistries, offline }) => {
-    const { createLiveResolver } = await import('../resolve/live-resolver.ts');
+    const [{ createLiveResolver }, { createDeadline }] = await Promise.all([import('../resolve/live-resolver.ts'), import('../resolve/deadline.ts')]);
     let last = '';
     return createLiveResolver({
+      deadline: createDeadline({ start, ms: timeout.ms, source: timeout.source }),
       cacheDir: cacheDirOf(io.env),
       env: io.env,
       insecureRegistries,

@@ -5,6 +5,7 @@ import type { RenderRequest } from '../render.ts';
 import type { Io } from './io.ts';
 import type { Parsed } from './_args.ts';
 import { liveResolverFactory } from './_live.ts';
+import { DEFAULT_TIMEOUT, timeoutOf } from './_timeout.ts';
 
 export const INPUT_OPTIONS = {
   lock: { type: 'string' },
@@ -22,6 +23,13 @@ export const INPUT_HELP = `  PATH...            files or directories of declarat
   -n, --namespace NS the namespace of declarations that state none, as \`kubectl apply -n NS\`
                      would place them (NS = the control-plane namespace: mesh-wide)`;
 
+/** For the commands that resolve images (render, lock): the deadline of the whole run. */
+export const TIMEOUT_OPTION = { timeout: { type: 'string' } } as const;
+
+export const TIMEOUT_HELP = `      --timeout D    stop and fail (exit 3) when images are still resolving after D, naming
+                     what each waits for: 60s, 1m30s, 500ms or seconds (default
+                     $MESHEXT_TIMEOUT, else ${DEFAULT_TIMEOUT}: under Argo CD's 90 s exec timeout)`;
+
 /** A Kubernetes namespace name (DNS-1123 label). */
 const NAMESPACE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
@@ -37,6 +45,9 @@ export function namespaceOption(p: Parsed): string | undefined | { error: string
 export async function requestOf(p: Parsed, io: Io, mode: RenderRequest['mode']): Promise<RenderRequest | string> {
   const defaultNamespace = namespaceOption(p);
   if (typeof defaultNamespace === 'object') return defaultNamespace.error;
+  // validate and explain never touch the network: they take no deadline.
+  const timeout = mode === 'none' ? timeoutOf([]) : timeoutOf([[p.values.timeout as string | undefined, '--timeout'], [io.env.MESHEXT_TIMEOUT, 'MESHEXT_TIMEOUT']]);
+  if (typeof timeout === 'string') return timeout;
   const stdin = p.positionals.length === 1 && p.positionals[0] === '-' ? await io.stdin() : undefined;
   return {
     paths: stdin ? [] : p.positionals,
@@ -48,6 +59,6 @@ export async function requestOf(p: Parsed, io: Io, mode: RenderRequest['mode']):
     allowEmpty: p.values['allow-empty'] === true,
     defaultNamespace,
     mode,
-    live: liveResolverFactory(io),
+    live: liveResolverFactory(io, timeout),
   };
 }

@@ -19,6 +19,7 @@ import { failure, isFailure } from './registry-error.ts';
 import type { ResolveFailure } from './registry-error.ts';
 import { createTransport } from './transport.ts';
 import type { RetryPolicy, Transport } from './transport.ts';
+import type { Deadline } from './deadline.ts';
 
 export type { ResolveFailure } from './registry-error.ts';
 
@@ -35,6 +36,8 @@ export interface LiveResolverOptions {
   readonly retry?: Partial<RetryPolicy>;
   /** Resolve from the cache only: digest-pinned references whose content it holds (--offline). */
   readonly offline?: boolean;
+  /** The render's deadline: when it passes, what is still pending fails, naming what it waited for. */
+  readonly deadline?: Deadline;
 }
 
 export interface LiveResolver {
@@ -66,6 +69,7 @@ export function createPullKit(opts: Omit<LiveResolverOptions, 'concurrency' | 'o
     ...(opts.retry !== undefined ? { retry: opts.retry } : {}),
     ...(log ? { log } : {}),
     ...(opts.offline ? { offline: true } : {}),
+    ...(opts.deadline ? { deadline: opts.deadline } : {}),
   });
   const cache = createContentCache(opts.cacheDir, log);
   return {
@@ -118,31 +122,54 @@ export function createLiveResolver(opts: LiveResolverOptions): LiveResolver {
     }
   };
 
+  const { deadline } = opts;
+  /** Runs the work of `refs` to its end or to the deadline; at the deadline each unfinished one fails, saying what it waited for. */
+  const beforeDeadline = async (refs: readonly ImageRef[], work: () => Promise<void>): Promise<ReadonlyMap<string, ResolveFailure>> => {
+    if (deadline === undefined) return work().then(() => new Map());
+    const late = await Promise.race([work().then(() => undefined), deadline.expired(refs.map((r) => r.canonical), kit.redactor.redact)]);
+    const failures = new Map<string, ResolveFailure>();
+    for (const ref of refs) {
+      const waiting = late?.get(ref.canonical);
+      if (waiting !== undefined) failures.set(ref.canonical, named(ref, failure('DEADLINE_EXCEEDED', `still pending when the render's deadline passed (${deadline.source}): ${waiting}`)));
+    }
+    return failures;
+  };
+  const tracked = <T>(ref: ImageRef, run: () => Promise<T>): Promise<T> => (deadline ? deadline.within(ref.canonical, run) : run());
+
   return {
     async resolveAll(refs) {
       const distinct = [...new Map(refs.map((r) => [r.canonical, r])).values()];
       const out = new Map<string, ResolvedImage | ResolveFailure>();
       let done = 0;
       opts.onProgress?.(0, distinct.length);
-      await inPool(distinct, Math.max(1, opts.concurrency ?? 8), async (ref) => {
-        out.set(ref.canonical, await guarded(ref, () => resolveOne(ref)));
-        opts.onProgress?.(++done, distinct.length);
-      });
+      const late = await beforeDeadline(distinct, () =>
+        inPool(distinct, Math.max(1, opts.concurrency ?? 8), async (ref) => {
+          if (deadline?.signal.aborted) return;
+          out.set(ref.canonical, await tracked(ref, () => guarded(ref, () => resolveOne(ref))));
+          opts.onProgress?.(++done, distinct.length);
+        }),
+      );
       // Map order follows the input, not completion, so nothing downstream depends on timing.
-      return new Map(distinct.map((r) => [r.canonical, out.get(r.canonical)!]));
+      return new Map(distinct.map((r) => [r.canonical, late.get(r.canonical) ?? out.get(r.canonical)!]));
     },
-    currentDigest(ref) {
-      return guarded(ref, async () => {
-        if (ref.scheme === 'file') return named(ref, failure('RESOLVE_FAILED', 'a file:// module has no digest to compare'));
-        if (ref.scheme !== 'oci') {
-          const m = await fetchHttpModule(kit.transport, ref.url, kit.maxLayerBytes);
-          return isFailure(m) ? named(ref, m) : `sha256:${m.sha256}`;
-        }
-        const pm = await resolvePlatformManifest(kit.repo(ref), ref);
-        return isFailure(pm) ? named(ref, pm) : pm.digest;
-      });
+    async currentDigest(ref) {
+      let digest: string | ResolveFailure | undefined;
+      const late = await beforeDeadline([ref], async () => void (digest = await tracked(ref, () => currentDigestOf(ref))));
+      return late.get(ref.canonical) ?? digest!;
     },
   };
+
+  function currentDigestOf(ref: ImageRef): Promise<string | ResolveFailure> {
+    return guarded(ref, async () => {
+      if (ref.scheme === 'file') return named(ref, failure('RESOLVE_FAILED', 'a file:// module has no digest to compare'));
+      if (ref.scheme !== 'oci') {
+        const m = await fetchHttpModule(kit.transport, ref.url, kit.maxLayerBytes);
+        return isFailure(m) ? named(ref, m) : `sha256:${m.sha256}`;
+      }
+      const pm = await resolvePlatformManifest(kit.repo(ref), ref);
+      return isFailure(pm) ? named(ref, pm) : pm.digest;
+    });
+  }
 }
 
 async function inPool<T>(items: readonly T[], size: number, run: (item: T) => Promise<void>): Promise<void> {

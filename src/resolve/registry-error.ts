@@ -4,7 +4,7 @@
 
 import type { Redactor } from './redact.ts';
 
-export type ResolveFailureCode = 'RESOLVE_FAILED' | 'IMAGE_NOT_LOADABLE' | 'SHA256_MISMATCH';
+export type ResolveFailureCode = 'RESOLVE_FAILED' | 'IMAGE_NOT_LOADABLE' | 'SHA256_MISMATCH' | 'DEADLINE_EXCEEDED';
 
 export interface ResolveFailure {
   readonly code: ResolveFailureCode;

@@ -10,7 +10,7 @@ import { parseImageRef } from './reference.ts';
 import type { Lock } from './lock.ts';
 
 export interface ResolveFailure {
-  readonly code: 'RESOLVE_FAILED' | 'IMAGE_NOT_LOADABLE' | 'SHA256_MISMATCH';
+  readonly code: 'RESOLVE_FAILED' | 'IMAGE_NOT_LOADABLE' | 'SHA256_MISMATCH' | 'DEADLINE_EXCEEDED';
   readonly message: string;
 }
 
@@ -104,6 +104,8 @@ export async function resolveImages(uses: readonly ImageUse[], opts: ResolveOpti
         const d = now[i]!;
         const pinned = opts.lock!.get(r.canonical)!.digest;
         if (typeof d === 'string' && d !== pinned) fail(r.canonical, 'LOCK_MISMATCH', `image ${r.canonical} now resolves to ${d}, but the lock pins ${pinned}; run meshext lock to accept the change`);
+        // An unreachable registry skips the check, but a render past its deadline fails.
+        else if (typeof d !== 'string' && d.code === 'DEADLINE_EXCEEDED') fail(r.canonical, d.code, d.message);
       });
     }
   } else if (toResolve.length > 0) {

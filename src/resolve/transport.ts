@@ -13,6 +13,7 @@ import { registryHost } from './reference.ts';
 import { describeNetworkError, failure, isFailure, isRegistryError, registryError, redactUrl, MAX_ERROR_BODY } from './registry-error.ts';
 import type { RegistryError, ResolveFailure } from './registry-error.ts';
 import type { Redactor } from './redact.ts';
+import type { Deadline, RequestWatch } from './deadline.ts';
 
 export interface RetryPolicy {
   /** Attempts in all, the first included. */
@@ -36,6 +37,8 @@ export interface TransportOptions {
   readonly log?: (line: string) => void;
   /** --offline: every request fails at once, so only what the cache holds can resolve. */
   readonly offline?: boolean;
+  /** The render's deadline: aborts every request; no timeout or retry is planned past it. */
+  readonly deadline?: Deadline;
 }
 
 export interface RegistryRequest {
@@ -92,6 +95,7 @@ const ATTEMPT_LIMIT_MS = 10 * 60_000;
 
 export function createTransport(opts: TransportOptions): Transport {
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const { deadline } = opts;
   const policy: RetryPolicy = { ...DEFAULT_RETRY, ...opts.retry };
   const states = new Map<string, RegistryState>();
   const { redactor } = opts;
@@ -169,14 +173,20 @@ export function createTransport(opts: TransportOptions): Transport {
       if (isRegistryError(res)) return res;
       const url = res.url;
       if (isNet(res)) {
+        const delay = backoff(attempt);
         if (res.retryable && attempt < policy.attempts) {
+          if (pastDeadline(delay)) return registryError({ method, url, cause: `${res.cause}; no time left for another attempt: ${timeLeft()}`, temporary: false, redactor });
           log(`retrying ${method} ${redactUrl(url)}: ${res.cause} (attempt ${attempt + 1} of ${policy.attempts})`);
-          await sleep(backoff(attempt));
+          await sleep(delay);
           continue;
         }
         return registryError({ method, url, cause: res.cause, temporary: res.retryable, redactor });
       }
       const retry = retryDecision(res, attempt);
+      if (typeof retry === 'number' && pastDeadline(retry)) {
+        const cause = res.status === 429 ? `rate limited; the registry asks to wait ${Math.ceil(retry / 1000)} s, but only ${timeLeft()}` : `no time left for another attempt: ${timeLeft()}`;
+        return registryError({ method, url, status: res.status, statusText: res.statusText, body: res.body, cause, temporary: false, redactor });
+      }
       if (typeof retry === 'number') {
         log(`retrying ${method} ${redactUrl(url)}: HTTP ${res.status} (attempt ${attempt + 1} of ${policy.attempts}, in ${retry} ms)`);
         await sleep(retry);
@@ -269,7 +279,7 @@ export function createTransport(opts: TransportOptions): Transport {
     return { value, expires: Date.now() + Math.max(lifetime * 1000 - 10_000, (lifetime * 1000) / 2) };
   }
 
-  /** One attempt: the request, redirects followed by hand, the body read under a cap and an idle timeout. */
+  /** One attempt, recorded as pending work of the render's deadline until it ends. */
   async function send(
     method: string,
     url: string,
@@ -279,6 +289,25 @@ export function createTransport(opts: TransportOptions): Transport {
     maxBytes: number,
     via?: string,
   ): Promise<HttpResponse | NetError | RegistryError> {
+    const watch = deadline?.watch(method, url);
+    try {
+      return await hops(method, url, headers, body, ok, maxBytes, watch, via);
+    } finally {
+      watch?.end();
+    }
+  }
+
+  /** One attempt: the request, redirects followed by hand, the body read under a cap and an idle timeout. */
+  async function hops(
+    method: string,
+    url: string,
+    headers: Record<string, string>,
+    body: Uint8Array | undefined,
+    ok: readonly number[],
+    maxBytes: number,
+    watch: RequestWatch | undefined,
+    via: string | undefined,
+  ): Promise<HttpResponse | NetError | RegistryError> {
     if (opts.offline) return registryError({ method, url, cause: 'not in the cache, and --offline forbids the network', temporary: false, redactor });
     const origin = new URL(url).origin;
     let current = url;
@@ -287,17 +316,21 @@ export function createTransport(opts: TransportOptions): Transport {
     let dropAuth = false;
     for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
       const ac = new AbortController();
+      const signal = deadline ? AbortSignal.any([ac.signal, deadline.signal]) : ac.signal;
+      watch?.at(current);
       let idle = setTimeout(() => ac.abort(), timeoutMs);
-      const bump = (): void => {
+      const bump = (bytes?: number): void => {
         clearTimeout(idle);
         idle = setTimeout(() => ac.abort(), timeoutMs);
+        if (bytes !== undefined) watch?.received(bytes);
       };
       const hard = setTimeout(() => ac.abort(), ATTEMPT_LIMIT_MS);
       try {
         const h = { ...headers };
         if (dropAuth) delete h.authorization;
-        const res = await client.fetch(current, { method: m, headers: h, ...(b !== undefined ? { body: b } : {}), signal: ac.signal }, via);
+        const res = await client.fetch(current, { method: m, headers: h, ...(b !== undefined ? { body: b } : {}), signal }, via);
         bump();
+        watch?.answered(res.headers.has('content-length') ? Number(res.headers.get('content-length')) : undefined);
         const location = res.headers.get('location');
         if (REDIRECTS.has(res.status) && location !== null && !ok.includes(res.status)) {
           await res.body?.cancel().catch(() => {});
@@ -329,6 +362,7 @@ export function createTransport(opts: TransportOptions): Transport {
         }
         return { status: res.status, statusText: res.statusText, headers: res.headers, body: read, url: current };
       } catch (e) {
+        if (deadline?.signal.aborted) return registryError({ method: m, url: current, cause: `stopped at the render's deadline (${deadline.source})`, temporary: false, redactor });
         return { kind: 'net', url: current, ...((!ac.signal.aborted && client.explain(e, current)) || describeNetworkError(e, ac.signal.aborted, timeoutMs)) };
       } finally {
         clearTimeout(idle);
@@ -336,6 +370,15 @@ export function createTransport(opts: TransportOptions): Transport {
       }
     }
     return registryError({ method, url, cause: `more than ${MAX_REDIRECTS} redirects`, redactor });
+  }
+
+  /** True when waiting `delayMs` would leave no time before the deadline for the next attempt. */
+  function pastDeadline(delayMs: number): boolean {
+    return deadline !== undefined && delayMs >= deadline.remaining();
+  }
+
+  function timeLeft(): string {
+    return `${(deadline!.remaining() / 1000).toFixed(1)} s remain before the render's deadline (${deadline!.source})`;
   }
 
   function backoff(attempt: number): number {
@@ -393,7 +436,7 @@ function retryAfterMs(v: string | null): number | undefined {
   return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
 }
 
-async function readCapped(res: Response, cap: number, strict: boolean, bump: () => void): Promise<Buffer | 'too-large'> {
+async function readCapped(res: Response, cap: number, strict: boolean, bump: (bytes: number) => void): Promise<Buffer | 'too-large'> {
   const declared = Number(res.headers.get('content-length') ?? NaN);
   if (strict && declared > cap) {
     await res.body?.cancel().catch(() => {});
@@ -406,8 +449,8 @@ async function readCapped(res: Response, cap: number, strict: boolean, bump: () 
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
-    bump();
     total += value.byteLength;
+    bump(total);
     if (total > cap) {
       await reader.cancel().catch(() => {});
       if (strict) return 'too-large';

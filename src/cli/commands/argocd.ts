@@ -9,8 +9,9 @@ import { EXIT } from '../io.ts';
 import { parse } from '../_args.ts';
 import { usageError } from '../_report.ts';
 import { run as render } from './render.ts';
+import { DEFAULT_TIMEOUT, parseDuration } from '../_timeout.ts';
 
-type Kind = 'list' | 'string' | 'bool' | 'format';
+type Kind = 'list' | 'string' | 'bool' | 'format' | 'duration';
 
 /** The parameters plugin.yaml announces, with the defaults it announces (Argo CD never sends them). */
 export const PARAMETERS: readonly { readonly name: string; readonly kind: Kind; readonly default: string | readonly string[] }[] = [
@@ -20,6 +21,7 @@ export const PARAMETERS: readonly { readonly name: string; readonly kind: Kind; 
   { name: 'locked', kind: 'bool', default: 'false' },
   { name: 'allow-empty', kind: 'bool', default: 'false' },
   { name: 'format', kind: 'format', default: 'yaml' },
+  { name: 'timeout', kind: 'duration', default: DEFAULT_TIMEOUT },
 ];
 
 export interface CmpOptions {
@@ -29,6 +31,8 @@ export interface CmpOptions {
   readonly locked: boolean;
   readonly allowEmpty: boolean;
   readonly format: 'yaml' | 'json';
+  /** The render's deadline as given (`--timeout`). */
+  readonly timeout: string;
   /** The Application's destination namespace: where Argo CD puts a manifest that names none. */
   readonly namespace: string | undefined;
 }
@@ -52,6 +56,8 @@ Parameters:
   locked       true|false  fail where the lock would change (--locked)
   allow-empty  true|false  an empty stream instead of failing when nothing is declared
   format       yaml|json   output format (Argo CD reads both)
+  timeout      duration    the render's deadline (--timeout; default ${DEFAULT_TIMEOUT}, under Argo CD's
+                           90 s exec timeout): past it, exit 3 naming what was still pending
 Paths are relative to the Application's source path and may not leave the repository.
 
 A declaration without metadata.namespace takes the Application's destination namespace
@@ -75,6 +81,7 @@ export const run: Command = async (args, io) => {
     ...(o.locked ? ['--locked'] : []),
     ...(o.allowEmpty ? ['--allow-empty'] : []),
     ...(o.format !== 'yaml' ? ['--format', o.format] : []),
+    ...(o.timeout !== DEFAULT_TIMEOUT ? ['--timeout', o.timeout] : []),
     ...(o.namespace !== undefined ? ['--namespace', o.namespace] : []),
     '--',
     ...o.paths,
@@ -104,6 +111,9 @@ export function cmpOptionsOf(env: Io['env'], cwd: string): CmpOptions | string {
   }
   const format = values.get('format') as string;
   if (format !== 'yaml' && format !== 'json') return `format: "${format}" is not yaml or json`;
+  const timeout = (values.get('timeout') as string).trim();
+  const ms = parseDuration(timeout);
+  if (typeof ms === 'object') return `timeout: ${ms.error}`;
   const root = repoRootOf(cwd, env.ARGOCD_APP_SOURCE_PATH);
   const paths = values.get('paths') as readonly string[];
   const lock = (values.get('lock') as string) || undefined;
@@ -111,7 +121,7 @@ export function cmpOptionsOf(env: Io['env'], cwd: string): CmpOptions | string {
     const bad = checkPath(path, cwd, root);
     if (bad) return `${what}: "${path}" ${bad}`;
   }
-  return { paths, lock, offline: bools.offline!, locked: bools.locked!, allowEmpty: bools['allow-empty']!, format, namespace: env.ARGOCD_APP_NAMESPACE || undefined };
+  return { paths, lock, offline: bools.offline!, locked: bools.locked!, allowEmpty: bools['allow-empty']!, format, timeout, namespace: env.ARGOCD_APP_NAMESPACE || undefined };
 }
 
 type Param = { name?: unknown; string?: unknown; array?: unknown; map?: unknown };

@@ -16,12 +16,15 @@ import { toYaml } from '../../emit/to-yaml.ts';
 import type { Plain } from '../../emit/to-yaml.ts';
 import { LOCK_FILE } from '../../resolve/lock.ts';
 import { generatorOptions, isGeneratorConfig } from '../_generator-config.ts';
+import type { GeneratorOptions } from '../_generator-config.ts';
+import { timeoutOf } from '../_timeout.ts';
 import { liveResolverFactory } from '../_live.ts';
 import { checkKustomizeNamespace } from '../_kustomize-namespace.ts';
 
 type Obj = Readonly<Record<string, unknown>>;
 
 export const run: Command = async (_args, io) => {
+  const start = performance.now();
   const input = (await io.stdin()).toString('utf8');
   if (input.trim() === '') {
     io.stderr('meshext: stdin is empty. With no arguments meshext runs as a KRM function and reads a ResourceList from stdin; run `meshext --help` for the commands.\n');
@@ -32,7 +35,7 @@ export const run: Command = async (_args, io) => {
   if (!list) return writeResults(io, early);
   const config = list.functionConfig;
   // No functionConfig: a plain transformer over the items.
-  const options = config && Object.keys(config).length > 0 ? generatorOptions(config, io.cwd, 'functionConfig', (d) => early.push(d)) : { paths: [], offline: false, locked: false };
+  const options = config && Object.keys(config).length > 0 ? generatorOptions(config, io.cwd, io.env, 'functionConfig', (d) => early.push(d)) : plainTransformer(io.env, (d) => early.push(d));
   if (!options) return writeResults(io, early);
 
   // Our own config comes back from kustomize as a local-config item: it is not a resource.
@@ -49,7 +52,7 @@ export const run: Command = async (_args, io) => {
     defaultNamespace: options.namespace,
     allowEmpty: true,
     mode: 'render',
-    live: liveResolverFactory(io),
+    live: liveResolverFactory(io, options.timeout, start),
   });
   const diagnostics = [...early, ...result.diagnostics];
   if (result.exitCode !== 0) return writeResults(io, diagnostics, result.exitCode);
@@ -64,6 +67,14 @@ export const run: Command = async (_args, io) => {
   io.stdout(toYaml({ apiVersion: 'config.kubernetes.io/v1', kind: 'ResourceList', items: items as Plain[], ...(diagnostics.length > 0 ? { results: resultsOf(diagnostics) } : {}) }));
   return EXIT.ok;
 };
+
+/** Options with no functionConfig: no paths, the deadline from MESHEXT_TIMEOUT or the default. */
+function plainTransformer(env: Io['env'], report: (d: Diagnostic) => void): GeneratorOptions | undefined {
+  const timeout = timeoutOf([[env.MESHEXT_TIMEOUT, 'MESHEXT_TIMEOUT']]);
+  if (typeof timeout !== 'string') return { paths: [], offline: false, locked: false, timeout };
+  report({ code: 'SCHEMA', severity: 'error', message: timeout });
+  return undefined;
+}
 
 /** On failure: results only, no items (nothing partial reaches kustomize), and a non-zero exit. */
 function writeResults(io: Io, diagnostics: readonly Diagnostic[], code: number = EXIT.invalid): number {

@@ -16,6 +16,7 @@ import { printDiagnostics } from '../_report.ts';
 import { checkKustomizeNamespace } from '../_kustomize-namespace.ts';
 
 export const run: Command = async (args, io) => {
+  const start = performance.now();
   const configFile = args[0]!;
   const diagnostics: Diagnostic[] = [];
   let bytes: Buffer;
@@ -26,7 +27,7 @@ export const run: Command = async (args, io) => {
     return EXIT.usage;
   }
   const docs = await loadBytes(bytes, 'ExtensionGenerator config', (d) => diagnostics.push(d));
-  const options = docs.length === 1 ? generatorOptions(docs[0]!.value, io.env.KUSTOMIZE_PLUGIN_CONFIG_ROOT ?? io.cwd, 'ExtensionGenerator config', (d) => diagnostics.push(d)) : undefined;
+  const options = docs.length === 1 ? generatorOptions(docs[0]!.value, io.env.KUSTOMIZE_PLUGIN_CONFIG_ROOT ?? io.cwd, io.env, 'ExtensionGenerator config', (d) => diagnostics.push(d)) : undefined;
   if (!options) {
     if (docs.length !== 1) diagnostics.push({ code: 'SCHEMA', severity: 'error', message: 'the plugin config must be one ExtensionGenerator document', file: configFile });
     printDiagnostics(io, diagnostics);
@@ -36,7 +37,7 @@ export const run: Command = async (args, io) => {
     printDiagnostics(io, [{ code: 'SCHEMA', severity: 'error', message: 'spec.paths is empty: the generator has nothing to render', file: 'ExtensionGenerator config', field: 'spec.paths' }]);
     return EXIT.invalid;
   }
-  const result = await render({ paths: options.paths, cwd: io.cwd, lockPath: options.lockPath, offline: options.offline, locked: options.locked, defaultNamespace: options.namespace, allowEmpty: false, mode: 'render', live: liveResolverFactory(io) });
+  const result = await render({ paths: options.paths, cwd: io.cwd, lockPath: options.lockPath, offline: options.offline, locked: options.locked, defaultNamespace: options.namespace, allowEmpty: false, mode: 'render', live: liveResolverFactory(io, options.timeout, start) });
   // kustomize runs the plugin in the directory of the kustomization that lists it.
   const conflict = result.exitCode === 0 ? await checkKustomizeNamespace(io.env.KUSTOMIZE_PLUGIN_CONFIG_ROOT ?? io.cwd, result.resources, result.mesh!.controlPlaneNamespace) : undefined;
   printDiagnostics(io, conflict ? sortDiagnostics([...result.diagnostics, conflict]) : result.diagnostics, result.root);

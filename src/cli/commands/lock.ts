@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import type { Command } from '../io.ts';
 import { EXIT } from '../io.ts';
 import { parse } from '../_args.ts';
-import { INPUT_OPTIONS, requestOf } from '../_render-request.ts';
+import { INPUT_OPTIONS, requestOf, TIMEOUT_HELP, TIMEOUT_OPTION } from '../_render-request.ts';
 import { printDiagnostics, usageError } from '../_report.ts';
 import { writeAtomic } from '../_output.ts';
 import { render } from '../../render.ts';
@@ -21,11 +21,12 @@ Options:
       --lock FILE    write this lock file instead
       --check        do not write; exit 1 if the lock is not up to date
   -n, --namespace NS the namespace of declarations that state none (as render's)
+${TIMEOUT_HELP}
   -h, --help         show this help
 `;
 
 export const run: Command = async (args, io) => {
-  const p = parse(args, { lock: INPUT_OPTIONS.lock, namespace: INPUT_OPTIONS.namespace, check: { type: 'boolean' } });
+  const p = parse(args, { lock: INPUT_OPTIONS.lock, namespace: INPUT_OPTIONS.namespace, ...TIMEOUT_OPTION, check: { type: 'boolean' } });
   if (typeof p === 'string') return usageError(io, 'lock', p);
   if (p.values.help) {
     io.stdout(HELP);

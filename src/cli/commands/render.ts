@@ -6,7 +6,7 @@ import type { Command, Io } from '../io.ts';
 import type { Emitted } from '../../emit/emit-resources.ts';
 import { EXIT } from '../io.ts';
 import { parse } from '../_args.ts';
-import { INPUT_HELP, INPUT_OPTIONS, requestOf } from '../_render-request.ts';
+import { INPUT_HELP, INPUT_OPTIONS, requestOf, TIMEOUT_HELP, TIMEOUT_OPTION } from '../_render-request.ts';
 import { printDiagnostics, usageError } from '../_report.ts';
 import { serialize, writeAtomic } from '../_output.ts';
 import type { Format } from '../_output.ts';
@@ -22,6 +22,7 @@ nothing at all if anything fails.
 
 Options:
 ${INPUT_HELP}
+${TIMEOUT_HELP}
       --format F     yaml (default) or json (one v1 List)
   -o, --output FILE  write to FILE (atomically) instead of stdout
       --diff FILE    instead of the resources, print what changed against FILE (an earlier
@@ -30,7 +31,7 @@ ${INPUT_HELP}
 `;
 
 export const run: Command = async (args, io) => {
-  const p = parse(args, { ...INPUT_OPTIONS, format: { type: 'string' }, output: { type: 'string', short: 'o' }, diff: { type: 'string' } });
+  const p = parse(args, { ...INPUT_OPTIONS, ...TIMEOUT_OPTION, format: { type: 'string' }, output: { type: 'string', short: 'o' }, diff: { type: 'string' } });
   if (typeof p === 'string') return usageError(io, 'render', p);
   if (p.values.help) {
     io.stdout(HELP);
