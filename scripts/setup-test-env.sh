@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# Installs the system packages the tests drive for real (an OCI registry, buildah),
+# Installs the system packages the tests drive for real (an OCI registry, openssl, an HTTP proxy, buildah),
 # when they are missing and we run as root; otherwise says what to install.
 set -euo pipefail
 need=()
 command -v docker-registry >/dev/null 2>&1 || [ -x /usr/bin/docker-registry ] || need+=(docker-registry)
+# The TLS tests make their CA and certificates with openssl; the proxy tests go through a real tinyproxy.
+command -v openssl >/dev/null 2>&1 || need+=(openssl)
+command -v tinyproxy >/dev/null 2>&1 || [ -x /usr/bin/tinyproxy ] || need+=(tinyproxy)
 # The sidecar Dockerfile test (test/argocd-image.test.ts, scripts/test-dockerfile.sh) builds with buildah
 # on a debootstrap'ed base.
 command -v buildah >/dev/null 2>&1 || need+=(buildah)

@@ -6,4 +6,8 @@ const { fetch } = require('undici/lib/web/fetch/index.js');
 const Agent = require('undici/lib/dispatcher/agent');
 const ProxyAgent = require('undici/lib/dispatcher/proxy-agent');
 
+// As undici's index does: the request/stream/connect API on every dispatcher (ProxyAgent opens its
+// tunnels with the proxy client's connect()).
+Object.assign(require('undici/lib/dispatcher/dispatcher').prototype, require('undici/lib/api'));
+
 module.exports = { Agent, ProxyAgent, fetch };

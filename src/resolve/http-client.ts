@@ -33,8 +33,11 @@ export interface RequestSpec {
 export interface Explained {
   readonly cause: string;
   readonly retryable: boolean;
-  /** The server answered the TLS handshake: it speaks TLS, so plain HTTP must not be tried. */
-  readonly spokeTls: boolean;
+  /**
+   * Plain HTTP must not be tried after this: the server answered in TLS (so it speaks TLS, whatever was
+   * wrong), or the failure was not the server's at all (settings, the proxy).
+   */
+  readonly noDowngrade: boolean;
 }
 
 export interface HttpClient {
@@ -88,24 +91,28 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
       return (await undici.fetch(url, init)) as unknown as Response;
     },
     explain(e, url) {
-      if (e instanceof SetupProblem) return { cause: e.message, retryable: false, spokeTls: false };
+      if (e instanceof SetupProblem) return { cause: e.message, retryable: false, noDowngrade: true };
       const u = new URL(url);
       const proxy = proxyByOrigin.get(u.origin);
       if (proxy !== undefined) {
         const status = proxyStatus(e);
-        if (status === 407) return { cause: `${proxyLabel(proxy)} refused the request: 407 Proxy Authentication Required (check the user and password in the proxy URL)`, retryable: false, spokeTls: false };
-        if (status !== undefined) return { cause: `${proxyLabel(proxy)} could not connect to ${u.host}: it answered ${status}`, retryable: status >= 500, spokeTls: false };
+        // 407 is the standard answer; some proxies (tinyproxy's BasicAuth) answer a CONNECT with 401.
+        if (status === 407 || status === 401) {
+          const why = proxy.includes('@') ? 'check the user and password in the proxy URL' : 'the proxy wants credentials: give them in the proxy URL, http://user:password@host:port';
+          return { cause: `${proxyLabel(proxy)} refused the request: ${status} Proxy Authentication Required (${why})`, retryable: false, noDowngrade: true };
+        }
+        if (status !== undefined) return { cause: `${proxyLabel(proxy)} could not connect to ${u.host}: it answered ${status}`, retryable: status >= 500, noDowngrade: true };
         const code = errorCode(e);
-        if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') return { cause: `cannot reach ${proxyLabel(proxy)} (${code})`, retryable: code === 'EAI_AGAIN', spokeTls: false };
+        if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') return { cause: `cannot reach ${proxyLabel(proxy)} (${code})`, retryable: code === 'EAI_AGAIN', noDowngrade: true };
       }
       const tls = tlsFailure(e, u.host);
-      if (tls !== undefined) return { cause: tls, retryable: false, spokeTls: true };
+      if (tls !== undefined) return { cause: tls, retryable: false, noDowngrade: true };
       // undici reports UND_ERR_SOCKET only on an established connection: over https the handshake was done.
       // A server that then closes without a word is, most often, one that wanted a client certificate
       // (TLS 1.3 checks it after the handshake, and the alert is lost with the socket); a retry may still help.
       if (u.protocol === 'https:' && errorCode(e) === 'UND_ERR_SOCKET') {
         const hint = clientCertByOrigin.get(u.origin) ? '' : `; if it requires a TLS client certificate, put client.cert and client.key in certs.d/${u.host}/`;
-        return { cause: `${u.host} closed the TLS connection without answering (UND_ERR_SOCKET)${hint}`, retryable: true, spokeTls: true };
+        return { cause: `${u.host} closed the TLS connection without answering (UND_ERR_SOCKET)${hint}`, retryable: true, noDowngrade: true };
       }
       return undefined;
     },

@@ -1,7 +1,7 @@
 // Which proxy a request goes through, read from the environment as curl reads it: `https_proxy` or
 // `HTTPS_PROXY` for https URLs, `http_proxy` or `HTTP_PROXY` for http ones (lower case first; Go and
 // Docker also take the upper-case HTTP_PROXY, so we do too), and `no_proxy` or `NO_PROXY` for the
-// exceptions: `*` alone (no proxy at all), host names matching themselves and every subdomain (a
+// exceptions: `*` as the whole value (no proxy at all), host names matching themselves and every subdomain (a
 // leading `.` or `*.` is ignored), `host:port`, IP addresses and CIDR ranges (`10.0.0.0/8`).
 // Loopback addresses are proxied like any other unless NO_PROXY names them (curl's rule; Go's
 // http.ProxyFromEnvironment would bypass them silently): a registry on 127.0.0.1 behind a proxy is
@@ -71,10 +71,11 @@ export function bypassed(url: URL, noProxy: string): boolean {
   const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
   const port = Number(url.port) || DEFAULT_PORT[url.protocol] || 0;
   const ipType = isIP(host);
+  // `*` means every host only when it is the whole value (curl and Go alike); inside a list it matches nothing.
+  if (noProxy.trim() === '*') return true;
   for (const raw of noProxy.split(/[\s,]+/)) {
     let entry = raw.trim().toLowerCase();
-    if (entry === '') continue;
-    if (entry === '*') return true;
+    if (entry === '' || entry === '*') continue;
     if (entry.includes('/')) {
       if (ipType !== 0 && inCidr(host, ipType, entry)) return true;
       continue;

@@ -76,8 +76,8 @@ interface NetError {
   readonly url: string;
   readonly cause: string;
   readonly retryable: boolean;
-  /** The server answered in TLS (a certificate it sent or an alert): plain HTTP is never tried after this. */
-  readonly spokeTls?: boolean;
+  /** The server answered in TLS (a certificate it sent or an alert), or the proxy failed: plain HTTP is never tried after this. */
+  readonly noDowngrade?: boolean;
 }
 
 interface RegistryState {
@@ -132,7 +132,7 @@ export function createTransport(opts: TransportOptions): Transport {
         const res = await send(req.method, urlFor(st.scheme ?? 'https'), headers, req.body, [...req.ok, 401], req.maxBytes, req.registry);
         // A plain-HTTP registry answers a TLS hello with garbage: where plain HTTP is allowed, try it and remember.
         // A server that answered in TLS is never downgraded, whatever was wrong with its certificate.
-        if (isNet(res) && !res.spokeTls && st.scheme === undefined && toRegistry && plainAllowed(host)) {
+        if (isNet(res) && !res.noDowngrade && st.scheme === undefined && toRegistry && plainAllowed(host)) {
           const plain = await send(req.method, urlFor('http'), headers, req.body, [...req.ok, 401], req.maxBytes, req.registry);
           if (!isNet(plain)) st.scheme = 'http';
           return plain;
