@@ -1,13 +1,16 @@
-# The Argo CD Config Management Plugin sidecar for meshext: Node, the bundled CLI and plugin.yaml.
+# The Argo CD Config Management Plugin sidecar for meshext: Node 24, the bundled CLI and plugin.yaml.
 #   docker build -t meshext-argocd .
 # examples/argocd/ adds it to the repo-server. The image needs no Argo CD binary of its own: the
 # repo-server's copyutil init container puts argocd-cmp-server into the shared /var/run/argocd.
-ARG NODE_IMAGE=node:20-bookworm-slim
+ARG NODE_IMAGE=node:24-bookworm-slim
 
 FROM ${NODE_IMAGE} AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
+# No install scripts: the devDependency `node` would fetch the pinned Node for npm scripts, and the
+# build must run on this image's Node, the one that runs the result and takes its code cache.
+# (esbuild works without its install script.)
+RUN npm ci --no-audit --no-fund --ignore-scripts
 COPY tsconfig.json ./
 COPY scripts/ scripts/
 COPY src/ src/

@@ -6,10 +6,12 @@
 # as the host. Needs root and Debian's buildah and debootstrap (scripts/setup-test-env.sh installs
 # them). Every image and layer lives in a temp dir that is removed at the end.
 #
-# The base image the Dockerfile names (node:20-bookworm-slim) cannot be pulled here, so it is
+# The base image the Dockerfile names (node:24-bookworm-slim) cannot be pulled here, so it is
 # assembled under that name: a Debian bookworm minbase root (debootstrap, from this machine's apt
-# mirror) plus this machine's node and npm, with its CA bundle as NODE_EXTRA_CA_CERTS so npm ci
-# inside the build reaches the npm registry (--network host).
+# mirror) plus a Node 24 and this machine's npm, with its CA bundle as NODE_EXTRA_CA_CERTS so npm ci
+# inside the build reaches the npm registry (--network host). The Node is $MESHEXT_TEST_NODE (the
+# test passes the Node it runs on, the pinned Node 24 of npm scripts), else the `node` on PATH; it
+# also runs the host side of every comparison. Not $NODE: npm sets that to the Node running npm.
 #
 # Prints `dockerfile: ok (N s)` last and exits 0 when every check passed.
 set -euo pipefail
@@ -20,7 +22,13 @@ say() { printf '[%3ss] %s\n' "$(( $(date +%s) - START ))" "$*" >&2; }
 fail() { printf 'dockerfile: FAILED: %s\n' "$*" >&2; exit 1; }
 
 [ "$(id -u)" = 0 ] || fail "needs root (buildah with vfs storage and chroot isolation)"
-for t in buildah debootstrap node; do command -v "$t" >/dev/null || fail "$t is missing: run scripts/setup-test-env.sh as root"; done
+for t in buildah debootstrap; do command -v "$t" >/dev/null || fail "$t is missing: run scripts/setup-test-env.sh as root"; done
+NODE_BIN=$(readlink -f "${MESHEXT_TEST_NODE:-$(command -v node || true)}")
+[ -x "$NODE_BIN" ] || fail "no node: set MESHEXT_TEST_NODE or put node on PATH"
+node() { "$NODE_BIN" "$@"; }
+NODE_MAJOR=$(sed -n 's/^ARG NODE_IMAGE=node:\([0-9]*\)[-.].*/\1/p' "$ROOT/Dockerfile")
+[ -z "$NODE_MAJOR" ] || [ "$(node -p 'process.versions.node.split(".")[0]')" = "$NODE_MAJOR" ] \
+  || fail "$NODE_BIN is Node $(node --version), the Dockerfile's base is Node $NODE_MAJOR: run this with a Node $NODE_MAJOR (npm scripts run the pinned one)"
 [ -f "$ROOT/dist/meshext.cjs" ] || fail "dist/meshext.cjs is missing: npm run build first"
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/meshext-dockerfile.XXXXXX")
@@ -48,7 +56,7 @@ debootstrap --variant=minbase "$SUITE" "$WORK/rootfs" "$MIRROR" >"$WORK/debootst
 # Slim, as debian:bookworm-slim is: no downloaded packages, apt lists, docs, man pages or locales.
 rm -rf "$WORK"/rootfs/var/cache/apt/archives/*.deb "$WORK"/rootfs/var/lib/apt/lists/* \
   "$WORK"/rootfs/usr/share/doc/* "$WORK"/rootfs/usr/share/man/* "$WORK"/rootfs/usr/share/info/* "$WORK"/rootfs/usr/share/locale/*
-NODE=$(readlink -f "$(command -v node)")
+NODE=$NODE_BIN
 NPM_DIR=$(dirname "$(dirname "$(readlink -f "$(command -v npm)")")")
 install -D -m 0755 "$NODE" "$WORK/rootfs/usr/local/bin/node"
 mkdir -p "$WORK/rootfs/usr/local/lib/node_modules"
@@ -107,6 +115,22 @@ chown -R 999:999 "$mnt/tmp/_cmp_server"
 version=$(run "$ctr" -- meshext --version)
 [ "$version" = "$(node "$ROOT/dist/meshext.cjs" --version)" ] || fail "meshext --version in the image: $version"
 say "meshext --version in the image: $version"
+# The code cache the build stage made is the runtime Node's: same stamp, and V8 takes it.
+cache=$(run "$ctr" -- node -e '
+  const { Script, constants } = require("node:vm");
+  const { readFileSync } = require("node:fs");
+  const file = "/opt/meshext/dist/meshext.app.js";
+  const source = readFileSync(file, "utf8");
+  const bytes = readFileSync("/opt/meshext/dist/meshext.app.cache");
+  const nl = bytes.indexOf(10);
+  const stamp = bytes.toString("latin1", 0, nl).trimEnd();
+  const want = `meshext-code-cache ${process.version} ${process.platform}-${process.arch} v8-${process.versions.v8} ${source.length} ${source.slice(0, source.indexOf("\n"))}`;
+  if (stamp !== want) { console.log(`stamped "${stamp}", this Node would take "${want}"`); process.exit(0); }
+  const s = new Script(source, { filename: file, cachedData: bytes.subarray(nl + 1), importModuleDynamically: constants.USE_MAIN_CONTEXT_DEFAULT_LOADER });
+  console.log(s.cachedDataRejected ? "refused by V8" : `taken by ${process.version}`);
+') || fail "the code cache probe failed in the image"
+case "$cache" in "taken by v$NODE_MAJOR"*) ;; *) fail "the app's code cache in the image is not the image Node's: $cache" ;; esac
+say "code cache in the image: $cache"
 run "$ctr" -- sh -c 'mkdir -p "$XDG_CACHE_HOME/meshext" && touch "$XDG_CACHE_HOME/meshext/probe"' || fail "the cache dir is not writable for 999"
 want=$(cd "$ROOT" && node dist/meshext.cjs render examples/native --offline)
 got=$(run --workingdir "$APPDIR" "$ctr" -- meshext render examples/native --offline) || fail "render in the image"
