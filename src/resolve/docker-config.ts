@@ -1,13 +1,32 @@
-// Registry credentials the way docker, podman and go-containerregistry find them
-// (reference/oci.md §1.5): `$DOCKER_CONFIG/config.json` or `~/.docker/config.json`, then
-// `$REGISTRY_AUTH_FILE`. Within a file: `credHelpers[host]`, else `credsStore` (falling back to
-// `auths`, as docker's native store does), else `auths[host]`. The environment is passed in,
-// never read from `process`, so tests point it at a temporary DOCKER_CONFIG.
+// Registry credentials from every file docker, podman, skopeo and buildah log in to. The files are
+// searched in this order, and the first one that has a credential for the registry wins:
+//
+//   1. $REGISTRY_AUTH_FILE                          the file podman and skopeo are told to use
+//   2. $DOCKER_CONFIG/config.json                   when DOCKER_CONFIG is set
+//   3. $XDG_RUNTIME_DIR/containers/auth.json        podman login's file on Linux
+//   4. $XDG_CONFIG_HOME/containers/auth.json        (~/.config/containers/auth.json when unset)
+//   5. ~/.docker/config.json                        when DOCKER_CONFIG is unset
+//   6. ~/.dockercfg                                 docker's legacy format: the `auths` map alone
+//
+// 3 to 6 is the search order of containers-auth.json(5), which is also where plain `docker login`
+// writes. A file named by a variable set for this run comes before the default locations, so
+// REGISTRY_AUTH_FILE and DOCKER_CONFIG beat a login left behind by another tool; unlike podman,
+// REGISTRY_AUTH_FILE does not hide the other files, because a render may pull from registries
+// whose logins live in different places. (podman falls back to /run/containers/<uid>/auth.json
+// when XDG_RUNTIME_DIR is unset; meshext does not, as it knows no uid, only the environment.)
+//
+// Within one file, as docker reads config.json: `credHelpers[host]`, else `credsStore` (falling
+// back to `auths` when the store knows nothing), else `auths`. `auths` keys may name a repository
+// or namespace as containers-auth.json allows (`host/ns/repo`, then `host/ns`, then `host`: the most
+// specific key wins), or be written as URLs (`https://host:port`, `host:port/v2/`, Docker Hub's
+// `https://index.docker.io/v1/`). An entry holds `identitytoken` (an OAuth refresh token),
+// `registrytoken` (sent as the Bearer token), `auth` (base64 of user:password) or `username` and
+// `password`. The environment is passed in, never read from `process`.
 
-import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { failure } from './registry-error.ts';
+import { runCredentialHelper } from './credential-helper.ts';
+import { failure, isFailure } from './registry-error.ts';
 import type { ResolveFailure } from './registry-error.ts';
 
 export type Credential =
@@ -24,12 +43,27 @@ export interface FindCredentialOptions {
   /** Called with every secret read, before anything else can print it. */
   readonly addSecret: (secret: string) => void;
   readonly helperTimeoutMs?: number;
+  /** Stops credential helpers still running (the render was cancelled). */
+  readonly signal?: AbortSignal;
 }
+
+export interface CredentialFile {
+  readonly path: string;
+  /** `~/.dockercfg`: the whole file is what `auths` holds in config.json. */
+  readonly legacy: boolean;
+}
+
+/** Looks credentials up once per registry and repository, reading each file and asking each helper once. */
+export interface Keychain {
+  /** `registry` as written in references (`docker.io`, `host:port`); `repository` without tag or digest. */
+  find(registry: string, repository?: string): Promise<Credential | undefined | ResolveFailure>;
+}
+
+type Found = Credential | undefined | ResolveFailure;
 
 const HUB_KEY = 'https://index.docker.io/v1/';
 const HUB_HOSTS = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io']);
 const MAX_CONFIG_BYTES = 1024 * 1024;
-const MAX_HELPER_OUTPUT = 64 * 1024;
 
 interface AuthEntry {
   readonly auth?: unknown;
@@ -39,149 +73,165 @@ interface AuthEntry {
   readonly registrytoken?: unknown;
 }
 interface ConfigFile {
-  readonly auths?: Readonly<Record<string, AuthEntry>>;
-  readonly credHelpers?: Readonly<Record<string, unknown>>;
+  readonly auths?: unknown;
+  readonly credHelpers?: unknown;
   readonly credsStore?: unknown;
 }
 
-/** The credential for a registry (as written in references: `docker.io`, `host:port`), if any. */
-export async function findCredential(registry: string, opts: FindCredentialOptions): Promise<Credential | undefined | ResolveFailure> {
-  const { env } = opts;
-  const dockerDir = env.DOCKER_CONFIG ? env.DOCKER_CONFIG : env.HOME ? join(env.HOME, '.docker') : undefined;
-  const files = [dockerDir ? join(dockerDir, 'config.json') : undefined, env.REGISTRY_AUTH_FILE || undefined];
-  for (const file of files) {
-    if (file === undefined) continue;
-    const config = await readConfig(file);
-    if (config === undefined) continue;
-    if ('code' in config) return config;
-    const found = await fromConfig(config, registry, file, opts);
-    if (found !== undefined) return found;
-  }
-  return undefined;
+/** The files searched for credentials, in order (see the top of this file). */
+export function credentialFiles(env: Env): readonly CredentialFile[] {
+  const set = (v: string | undefined): string | undefined => (v === undefined || v === '' ? undefined : v);
+  const home = set(env.HOME);
+  const dockerConfig = set(env.DOCKER_CONFIG);
+  const runtimeDir = set(env.XDG_RUNTIME_DIR);
+  const configHome = set(env.XDG_CONFIG_HOME) ?? (home !== undefined ? join(home, '.config') : undefined);
+  const paths: (CredentialFile | undefined)[] = [
+    set(env.REGISTRY_AUTH_FILE) !== undefined ? { path: env.REGISTRY_AUTH_FILE!, legacy: false } : undefined,
+    dockerConfig !== undefined ? { path: join(dockerConfig, 'config.json'), legacy: false } : undefined,
+    runtimeDir !== undefined ? { path: join(runtimeDir, 'containers', 'auth.json'), legacy: false } : undefined,
+    configHome !== undefined ? { path: join(configHome, 'containers', 'auth.json'), legacy: false } : undefined,
+    dockerConfig === undefined && home !== undefined ? { path: join(home, '.docker', 'config.json'), legacy: false } : undefined,
+    home !== undefined ? { path: join(home, '.dockercfg'), legacy: true } : undefined,
+  ];
+  const out: CredentialFile[] = [];
+  for (const f of paths) if (f !== undefined && !out.some((o) => o.path === f.path)) out.push(f);
+  return out;
 }
 
-async function readConfig(file: string): Promise<ConfigFile | ResolveFailure | undefined> {
+export function createKeychain(opts: FindCredentialOptions): Keychain {
+  const files = new Map<string, Promise<ConfigFile | undefined | ResolveFailure>>();
+  const helpers = new Map<string, Promise<Found>>();
+  const found = new Map<string, Promise<Found>>();
+  const helperOpts = {
+    env: opts.env,
+    addSecret: opts.addSecret,
+    ...(opts.helperTimeoutMs !== undefined ? { timeoutMs: opts.helperTimeoutMs } : {}),
+    ...(opts.signal !== undefined ? { signal: opts.signal } : {}),
+  };
+  const helper = (name: string, server: string): Promise<Found> => once(helpers, `${name}\n${server}`, () => runCredentialHelper(name, server, helperOpts));
+
+  async function search(registry: string, repository: string | undefined): Promise<Found> {
+    for (const file of credentialFiles(opts.env)) {
+      const config = await once(files, file.path, () => readConfig(file));
+      if (config === undefined) continue;
+      if (isFailure(config)) return config;
+      const got = await fromConfig(config, file, registry, repository);
+      if (got !== undefined) return got;
+    }
+    return undefined;
+  }
+
+  async function fromConfig(config: ConfigFile, file: CredentialFile, registry: string, repository: string | undefined): Promise<Found> {
+    const server = HUB_HOSTS.has(registry) ? HUB_KEY : registry;
+    const helpers = !file.legacy && isRecord(config.credHelpers) ? config.credHelpers : {};
+    const named = hostKeys(registry).map((k) => helpers[k]).find((h) => typeof h === 'string' && h !== '');
+    if (typeof named === 'string') return helper(named, server);
+    const auths = file.legacy ? config : config.auths;
+    const fromAuths = isRecord(auths) ? authsEntry(auths, file, registry, repository) : undefined;
+    if (!file.legacy && typeof config.credsStore === 'string' && config.credsStore !== '') {
+      const stored = await helper(config.credsStore, server);
+      if (stored !== undefined) return stored;
+    }
+    return fromAuths;
+  }
+
+  function authsEntry(auths: Readonly<Record<string, unknown>>, file: CredentialFile, registry: string, repository: string | undefined): Found {
+    // Exact keys first, most specific first; then keys that only match once written as a host.
+    const exact = file.legacy ? hostKeys(registry) : [...repositoryKeys(registry, repository), ...hostKeys(registry)];
+    const host = HUB_HOSTS.has(registry) ? 'docker.io' : registry;
+    const loose = Object.keys(auths).filter((k) => !exact.includes(k) && hostOfKey(k, file.legacy) === host);
+    for (const key of [...exact, ...loose]) {
+      const entry = auths[key];
+      if (!isRecord(entry)) continue;
+      const got = entryCredential(entry, `credentials file ${file.path}: the "auth" value for ${key}`);
+      if (got !== undefined) return got;
+    }
+    return undefined;
+  }
+
+  function entryCredential(entry: AuthEntry, where: string): Found {
+    const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+    const auth = str(entry.auth);
+    let username = str(entry.username);
+    let password = str(entry.password);
+    const identity = str(entry.identitytoken);
+    const registryToken = str(entry.registrytoken);
+    for (const s of [auth, password, identity, registryToken]) if (s) opts.addSecret(s);
+    if (auth !== undefined) {
+      const decoded = Buffer.from(auth, 'base64').toString('utf8');
+      const colon = decoded.indexOf(':');
+      if (colon < 0) return failure('RESOLVE_FAILED', `${where} is not base64 of user:password`);
+      username = decoded.slice(0, colon);
+      password = decoded.slice(colon + 1).replace(/\0+$/, '');
+      opts.addSecret(password);
+    }
+    if (identity !== undefined) return { kind: 'identity-token', token: identity, ...(username ? { username } : {}) };
+    if (registryToken !== undefined) return { kind: 'registry-token', token: registryToken };
+    if (username !== undefined && password) return { kind: 'basic', username, password };
+    return undefined;
+  }
+
+  return { find: (registry, repository) => once(found, `${registry}/${repository ?? ''}`, () => search(registry, repository)) };
+}
+
+/** One lookup without a keychain to share: every file is read afresh. */
+export function findCredential(registry: string, opts: FindCredentialOptions & { readonly repository?: string }): Promise<Found> {
+  return createKeychain(opts).find(registry, opts.repository);
+}
+
+async function readConfig(file: CredentialFile): Promise<ConfigFile | ResolveFailure | undefined> {
   let text: string;
   try {
-    const buf = await readFile(file);
-    if (buf.length > MAX_CONFIG_BYTES) return failure('RESOLVE_FAILED', `credentials file ${file} is larger than ${MAX_CONFIG_BYTES} bytes`);
+    const buf = await readFile(file.path);
+    if (buf.length > MAX_CONFIG_BYTES) return failure('RESOLVE_FAILED', `credentials file ${file.path} is larger than ${MAX_CONFIG_BYTES} bytes`);
     text = buf.toString('utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
-    return failure('RESOLVE_FAILED', `cannot read credentials file ${file}: ${code ?? 'read error'}`);
+    return failure('RESOLVE_FAILED', `cannot read credentials file ${file.path}: ${code ?? 'read error'}`);
   }
   try {
     const json: unknown = JSON.parse(text);
-    if (typeof json !== 'object' || json === null || Array.isArray(json)) return failure('RESOLVE_FAILED', `credentials file ${file} is not a JSON object`);
-    return json as ConfigFile;
+    if (!isRecord(json)) return failure('RESOLVE_FAILED', `credentials file ${file.path} is not a JSON object`);
+    return json;
   } catch {
     // JSON.parse's message quotes the text around the error, which may be a password.
-    return failure('RESOLVE_FAILED', `credentials file ${file} is not valid JSON`);
+    return failure('RESOLVE_FAILED', `credentials file ${file.path} is not valid JSON`);
   }
 }
 
-async function fromConfig(config: ConfigFile, registry: string, file: string, opts: FindCredentialOptions): Promise<Credential | undefined | ResolveFailure> {
-  const keys = lookupKeys(registry);
-  const helpers = isRecord(config.credHelpers) ? config.credHelpers : {};
-  const helper = keys.map((k) => helpers[k]).find((h) => typeof h === 'string' && h !== '');
-  if (typeof helper === 'string') return runHelper(helper, serverUrl(registry), opts);
-  const fromAuths = authsEntry(config, keys, file, opts);
-  if (typeof config.credsStore === 'string' && config.credsStore !== '') {
-    const stored = await runHelper(config.credsStore, serverUrl(registry), opts);
-    if (stored !== undefined) return stored;
-  }
-  return fromAuths;
-}
-
-function authsEntry(config: ConfigFile, keys: readonly string[], file: string, opts: FindCredentialOptions): Credential | undefined | ResolveFailure {
-  if (!isRecord(config.auths)) return undefined;
-  const byHost = new Map<string, AuthEntry>();
-  for (const [k, v] of Object.entries(config.auths)) {
-    if (!isRecord(v)) continue;
-    // An exact key wins over one that only matches after normalization (docker's ConvertToHostname).
-    byHost.set(k, v);
-    const host = toHostname(k);
-    if (!byHost.has(host)) byHost.set(host, v);
-  }
-  const entry = keys.map((k) => byHost.get(k)).find((e) => e !== undefined);
-  if (entry === undefined) return undefined;
-  const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
-  const auth = str(entry.auth);
-  let username = str(entry.username);
-  let password = str(entry.password);
-  for (const s of [auth, password, str(entry.identitytoken), str(entry.registrytoken)]) if (s) opts.addSecret(s);
-  if (auth !== undefined) {
-    const decoded = Buffer.from(auth, 'base64').toString('utf8');
-    const colon = decoded.indexOf(':');
-    if (colon < 0) return failure('RESOLVE_FAILED', `credentials file ${file}: the "auth" value for ${keys[0]} is not base64 of user:password`);
-    username = decoded.slice(0, colon);
-    password = decoded.slice(colon + 1);
-    opts.addSecret(password);
-  }
-  const identity = str(entry.identitytoken);
-  if (identity !== undefined) return { kind: 'identity-token', token: identity, ...(username ? { username } : {}) };
-  const registryToken = str(entry.registrytoken);
-  if (registryToken !== undefined) return { kind: 'registry-token', token: registryToken };
-  if (username !== undefined && password !== undefined) return { kind: 'basic', username, password };
-  return undefined;
-}
-
-/** `docker-credential-<name> get`: server URL on stdin, `{ServerURL, Username, Secret}` on stdout. */
-function runHelper(name: string, server: string, opts: FindCredentialOptions): Promise<Credential | undefined | ResolveFailure> {
-  const program = `docker-credential-${name}`;
-  if (!/^[A-Za-z0-9._-]+$/.test(name)) return Promise.resolve(failure('RESOLVE_FAILED', `credential helper name ${JSON.stringify(name)} is not valid`));
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(opts.env)) if (v !== undefined) env[k] = v;
-  return new Promise((resolve) => {
-    const child = execFile(
-      program,
-      ['get'],
-      { env, timeout: opts.helperTimeoutMs ?? 10_000, maxBuffer: MAX_HELPER_OUTPUT, encoding: 'utf8', windowsHide: true },
-      (err, stdout, stderr) => {
-        if (err) {
-          // execFile's `code` is an errno string when the program could not run, the exit status otherwise.
-          const code = (err as { code?: unknown }).code;
-          if (code === 'ENOENT') return resolve(failure('RESOLVE_FAILED', `credential helper ${program} is not on PATH`));
-          if (/credentials not found/i.test(`${stdout}\n${stderr}`)) return resolve(undefined);
-          // The helper's own output is not echoed: it may hold what we were asking for.
-          const why = err.killed ? 'timed out' : `failed (${typeof code === 'number' ? `exit status ${code}` : String(code ?? 'error')})`;
-          return resolve(failure('RESOLVE_FAILED', `credential helper ${program} ${why} for ${server}`));
-        }
-        let json: { Username?: unknown; Secret?: unknown };
-        try {
-          json = JSON.parse(stdout) as typeof json;
-        } catch {
-          return resolve(failure('RESOLVE_FAILED', `credential helper ${program} printed something that is not JSON`));
-        }
-        const user = typeof json?.Username === 'string' ? json.Username : '';
-        const secret = typeof json?.Secret === 'string' ? json.Secret : '';
-        if (secret !== '') opts.addSecret(secret);
-        if (secret === '') return resolve(undefined);
-        if (user === '<token>') return resolve({ kind: 'identity-token', token: secret });
-        resolve({ kind: 'basic', username: user, password: secret });
-      },
-    );
-    child.stdin?.on('error', () => {}); // a helper that exits without reading stdin must not crash us
-    child.stdin?.end(server);
-  });
-}
-
-/** Keys to look a registry up by, most specific first. */
-function lookupKeys(registry: string): string[] {
+/** `auths`/`credHelpers` keys naming the registry itself, as docker and podman write them. */
+function hostKeys(registry: string): string[] {
   return HUB_HOSTS.has(registry) ? [HUB_KEY, 'docker.io', 'index.docker.io', 'registry-1.docker.io'] : [registry];
 }
 
-/** What credential helpers are asked for: docker uses the v1 URL for Hub and host[:port] elsewhere. */
-function serverUrl(registry: string): string {
-  return HUB_HOSTS.has(registry) ? HUB_KEY : registry;
+/** `host/ns/repo`, `host/ns`: the repository and each namespace above it, most specific first. */
+function repositoryKeys(registry: string, repository: string | undefined): string[] {
+  if (repository === undefined || repository === '') return [];
+  const host = HUB_HOSTS.has(registry) ? 'docker.io' : registry;
+  const parts = repository.split('/');
+  return parts.map((_, i) => `${host}/${parts.slice(0, parts.length - i).join('/')}`);
 }
 
-/** docker's ConvertToHostname: strip the scheme and any path. */
-function toHostname(key: string): string {
-  const noScheme = key.replace(/^https?:\/\//, '');
-  const host = noScheme.split('/')[0]!;
-  return host === 'index.docker.io' || host === 'registry-1.docker.io' ? 'docker.io' : host;
+/**
+ * The registry a key names when written as a URL (`https://host:port/…`), with an API path
+ * (`host:port/v2/`), or in the legacy file; Docker Hub's names become `docker.io`. A key with any
+ * other path names a repository and matches only exactly.
+ */
+function hostOfKey(key: string, legacy: boolean): string | undefined {
+  const scheme = /^https?:\/\//.test(key);
+  const rest = key.replace(/^https?:\/\//, '');
+  const slash = rest.indexOf('/');
+  const host = slash < 0 ? rest : rest.slice(0, slash);
+  const path = slash < 0 ? '' : rest.slice(slash);
+  if (!scheme && !legacy && !/^(\/|\/v[12]\/?)?$/.test(path)) return undefined;
+  return HUB_HOSTS.has(host) ? 'docker.io' : host;
+}
+
+function once<T>(memo: Map<string, Promise<T>>, key: string, make: () => Promise<T>): Promise<T> {
+  let p = memo.get(key);
+  if (p === undefined) memo.set(key, (p = make()));
+  return p;
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {

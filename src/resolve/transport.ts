@@ -6,7 +6,7 @@
 
 import { checkRealm, hostnameOf, isLoopbackHost, parseChallenges } from './challenge.ts';
 import type { Challenge } from './challenge.ts';
-import { findCredential } from './docker-config.ts';
+import { createKeychain } from './docker-config.ts';
 import { createHttpClient } from './http-client.ts';
 import type { Credential, Env } from './docker-config.ts';
 import { registryHost } from './reference.ts';
@@ -83,7 +83,6 @@ interface NetError {
 interface RegistryState {
   scheme?: 'https' | 'http';
   challenge?: Challenge;
-  credential?: Promise<Credential | undefined | ResolveFailure>;
   readonly tokens: Map<string, Promise<{ value: string; expires: number } | RegistryError | ResolveFailure>>;
 }
 
@@ -99,6 +98,7 @@ export function createTransport(opts: TransportOptions): Transport {
   const policy: RetryPolicy = { ...DEFAULT_RETRY, ...opts.retry };
   const states = new Map<string, RegistryState>();
   const { redactor } = opts;
+  const keychain = createKeychain({ env: opts.env, addSecret: (x) => redactor.add(x), ...(deadline ? { signal: deadline.signal } : {}) });
   const log = (line: string): void => opts.log?.(redactor.redact(line));
   const client = createHttpClient({ env: opts.env, insecureRegistries: opts.insecureRegistries, redactor });
   const plainAllowed = (host: string): boolean => isLoopbackHost(host) || opts.insecureRegistries.some((r) => r === host || r === hostnameOf(host));
@@ -112,8 +112,7 @@ export function createTransport(opts: TransportOptions): Transport {
   async function registry(req: RegistryRequest): Promise<HttpResponse | RegistryError | ResolveFailure> {
     const host = registryHost(req.registry);
     const st = state(req.registry);
-    st.credential ??= findCredential(req.registry, { env: opts.env, addSecret: (x) => redactor.add(x) });
-    const credential = await st.credential;
+    const credential = await keychain.find(req.registry, req.repository);
     if (isFailure(credential)) return credential;
     const scope = `repository:${req.repository}:${req.push ? 'pull,push' : 'pull'}`;
     const absolute = /^https?:\/\//.test(req.path);
