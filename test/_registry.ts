@@ -32,6 +32,8 @@ export interface TokenRequest {
   readonly user?: string;
   readonly authorization: boolean;
   readonly scopes: readonly string[];
+  /** An OAuth POST the server refused because it was started with `oauth: false`. */
+  readonly refused?: boolean;
 }
 
 export interface TestRegistry {
@@ -84,7 +86,8 @@ export interface RegistryTlsFiles {
   readonly client?: { readonly cert: string; readonly key: string };
 }
 
-export async function startRegistry(opts: { auth?: 'none' | 'basic' | 'token'; port?: number; tls?: RegistryTlsFiles } = {}): Promise<TestRegistry> {
+/** `oauth: false` makes the token server answer every POST with 404, as token servers that only do GET do. */
+export async function startRegistry(opts: { auth?: 'none' | 'basic' | 'token'; port?: number; oauth?: boolean; tls?: RegistryTlsFiles } = {}): Promise<TestRegistry> {
   const auth = opts.auth ?? 'none';
   const dir = tempDir();
   let authConfig = '';
@@ -93,7 +96,7 @@ export async function startRegistry(opts: { auth?: 'none' | 'basic' | 'token'; p
     writeFileSync(join(dir, 'htpasswd'), `${USER}:${bcrypt(PASSWORD)}\n`);
     authConfig = `auth:\n  htpasswd:\n    realm: meshext-test\n    path: ${join(dir, 'htpasswd')}\n`;
   } else if (auth === 'token') {
-    token = await startTokenServer(dir, opts.tls);
+    token = await startTokenServer(dir, opts.oauth ?? true, opts.tls);
     authConfig = `auth:\n  token:\n    realm: ${token.realm}\n    service: ${token.service}\n    issuer: ${token.issuer}\n    rootcertbundle: ${token.certPath}\n`;
   }
   const tls = opts.tls;
@@ -225,9 +228,9 @@ interface TokenServer {
 
 /**
  * Docker token auth (distribution docs/spec/auth/token.md): anonymous callers get `pull` on every
- * repository but `private/*`; USER (Basic, or the refresh token by OAuth POST) gets what it asks.
+ * repository but `private/*`; USER (Basic, or the refresh token by OAuth POST or as `<token>` Basic) gets what it asks.
  */
-async function startTokenServer(dir: string, tls?: RegistryTlsFiles): Promise<TokenServer> {
+async function startTokenServer(dir: string, oauth: boolean, tls?: RegistryTlsFiles): Promise<TokenServer> {
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const certDer = selfSignedCert(privateKey, publicKey.export({ type: 'spki', format: 'der' }));
   const certPath = join(dir, 'token-cert.pem');
@@ -246,8 +249,14 @@ async function startTokenServer(dir: string, tls?: RegistryTlsFiles): Promise<To
     if (h.startsWith('Basic ')) {
       const decoded = Buffer.from(h.slice(6), 'base64').toString('utf8');
       const i = decoded.indexOf(':');
-      if (decoded.slice(0, i) !== USER || decoded.slice(i + 1) !== PASSWORD) return deny(res);
-      user = USER;
+      // `<token>` and the refresh token: how a client sends an identity token to a server that only does GET.
+      if (decoded.slice(0, i) === '<token>' && decoded.slice(i + 1) === REFRESH_TOKEN) user = '<token>';
+      else if (decoded.slice(0, i) !== USER || decoded.slice(i + 1) !== PASSWORD) return deny(res);
+      else user = USER;
+    }
+    if (req.method === 'POST' && !oauth) {
+      requests.push({ method: 'POST', authorization: h !== '', scopes: [], refused: true });
+      return deny(res, 404);
     }
     if (req.method === 'POST') {
       if (form.get('grant_type') !== 'refresh_token' || form.get('refresh_token') !== REFRESH_TOKEN) return deny(res);
