@@ -30,10 +30,12 @@ let authProxy: TestProxy;
 let sfx: Record<string, Fixture>;
 let pfx: Record<string, Fixture>;
 let certs: string;
+let caFile: string;
 const outputs: string[] = [];
 
 test.before(async () => {
   const pki = makePki();
+  caFile = pki.ca.cert;
   [secure, plain] = await Promise.all([startRegistry({ tls: { ...pki.server, ca: pki.ca.cert } }), startRegistry()]);
   [sfx, pfx] = await Promise.all([pushFixtures(secure), pushFixtures(plain)]);
   const ports = [secure, plain].map((r) => Number(r.host.split(':')[1]));
@@ -121,9 +123,36 @@ test('a wrong proxy password is a clear error naming the proxy, without the pass
   // The CLI says the same on stderr, and nothing on stdout.
   const repo = tempDir();
   writeFileSync(join(repo, 'ext.yaml'), `apiVersion: meshext.dev/v1alpha1\nkind: Extension\nmetadata: {name: proxied, namespace: istio-system}\nspec:\n  image: ${secure.host}/istio/compat:latest\n`);
-  const r = await new Promise<{ status: number | null; stdout: string; stderr: string }>((done) => {
+  const r = await cli(repo, { MESHEXT_CERTS_D: certs, HTTPS_PROXY: url });
+  outputs.push(r.stdout, r.stderr);
+  assert.is(r.status, 3, r.stderr);
+  assert.is(r.stdout, '');
+  assert.match(r.stderr, `proxy http://127.0.0.1:${authProxy.port} refused the request`, r.stderr);
+});
+
+test('the CLI behind an authenticating proxy, from a TLS registry with a private CA, with only the environment a user sets', async () => {
+  const repo = tempDir();
+  writeFileSync(join(repo, 'ext.yaml'), `apiVersion: meshext.dev/v1alpha1\nkind: Extension\nmetadata: {name: proxied, namespace: istio-system}\nspec:\n  image: ${secure.host}/istio/compat:latest\n`);
+  const u = new URL(authProxy.url);
+  u.username = PROXY_USER;
+  u.password = PROXY_PASSWORD;
+  const before = authProxy.connects().length;
+  // No MESHEXT_CERTS_D: trust comes from NODE_EXTRA_CA_CERTS alone, the proxy from HTTPS_PROXY alone.
+  const r = await cli(repo, { HTTPS_PROXY: u.toString(), NODE_EXTRA_CA_CERTS: caFile });
+  outputs.push(r.stdout, r.stderr);
+  assert.is(r.status, 0, r.stderr);
+  assert.match(r.stdout, `url: oci://${secure.host}/istio/compat@${sfx.compatOci!.digest}`);
+  assert.ok(authProxy.connects().slice(before).includes(secure.host), 'the registry was reached through the proxy');
+});
+
+/**
+ * The built CLI rendering `repo` as a child process (the registry's token server and the proxy keep
+ * answering), with an empty certs.d unless `env` names one, so this machine's own is never read.
+ */
+function cli(repo: string, env: Record<string, string>): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((done) => {
     const child = spawn(process.execPath, [join(import.meta.dirname, '..', 'dist', 'meshext.cjs'), 'render', repo], {
-      env: { PATH: process.env.PATH, HOME: tempDir(), XDG_CACHE_HOME: tempDir(), MESHEXT_CERTS_D: certs, HTTPS_PROXY: url },
+      env: { PATH: process.env.PATH, HOME: tempDir(), XDG_CACHE_HOME: tempDir(), MESHEXT_CERTS_D: tempDir(), ...env },
     });
     let stdout = '';
     let stderr = '';
@@ -131,11 +160,7 @@ test('a wrong proxy password is a clear error naming the proxy, without the pass
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('close', (status) => done({ status, stdout, stderr }));
   });
-  outputs.push(r.stdout, r.stderr);
-  assert.is(r.status, 3, r.stderr);
-  assert.is(r.stdout, '');
-  assert.match(r.stderr, `proxy http://127.0.0.1:${authProxy.port} refused the request`, r.stderr);
-});
+}
 
 test('an unreachable proxy is named as such', async () => {
   const got = await resolve(`${secure.host}/istio/compat:latest`, { HTTPS_PROXY: `http://${PROXY_USER}:${PROXY_PASSWORD}@127.0.0.1:9` });
