@@ -1,4 +1,4 @@
-// The one entry to the core (STYLE habit 4): load → classify → translate → expand → resolve →
+// The one entry to the core, so every adapter renders alike: load → classify → translate → expand → resolve →
 // finalize → emit. The CLI, KRM and Argo CD adapters only build a RenderRequest and turn a
 // RenderResult into bytes and an exit code.
 
@@ -50,7 +50,7 @@ export interface RenderRequest {
 
 export interface RenderResult {
   readonly resources: readonly Emitted[];
-  /** The same resources, made as they are read: what a caller that only writes them out reads (issue 5). */
+  /** The same resources, made as they are read: what a caller that only writes them out reads, so memory stays near the output size. */
   readonly stream: Iterable<Emitted>;
   readonly resolved: readonly Resolved[];
   readonly targets: readonly Target[];
@@ -121,7 +121,7 @@ export async function render(req: RenderRequest): Promise<RenderResult> {
     }
   }
   // A target is one declaration with the same overrides applied in all its namespaces: it is
-  // finalized once (and reports once) and placed in each of them (issue 5).
+  // finalized once (and reports once) and placed in each of them (work per set of overrides, not per namespace).
   const placements: Placement[] = [];
   const placed: Target[] = [];
   for (const t of targets) {

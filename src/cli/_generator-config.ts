@@ -1,4 +1,4 @@
-// An ExtensionGenerator config (design §5) as render options: paths relative to the
+// An ExtensionGenerator config (README, "kustomize") as render options: paths relative to the
 // kustomization directory (the working directory kustomize gives us), lock, offline, locked,
 // namespace, and the render's deadline (spec.timeout, else MESHEXT_TIMEOUT, else the default).
 

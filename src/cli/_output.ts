@@ -1,4 +1,4 @@
-// Rendered resources to bytes: a YAML stream, or one v1 List as JSON (design §6.13).
+// Rendered resources to bytes: a YAML stream, or one v1 List as JSON (docs/decisions.md, decision 13).
 
 import { writeFileSync, renameSync } from 'node:fs';
 import { dirname, join, basename } from 'node:path';

@@ -1,5 +1,5 @@
 // Printing diagnostics: the one place they become text, sorted, on stderr, each error with the
-// source line it points at and a caret under the column (STYLE habit 8).
+// source line it points at and a caret under the column (positions are carried from load to here).
 
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';

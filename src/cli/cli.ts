@@ -1,4 +1,4 @@
-// The command table (STYLE habit 11): each command is loaded only when it runs, so `render`
+// The command table (name → lazy import): each command is loaded only when it runs, so `render`
 // never loads the OCI client or `convert-image`.
 
 import { statSync } from 'node:fs';

@@ -1,4 +1,4 @@
-// Runs the CLI from its script with V8's code cache (design §6.16: start-up is part of every render).
+// Runs the CLI from its script with V8's code cache (docs/decisions.md, decision 16: start-up is part of every render).
 // The build writes the whole CLI as one script, dist/meshext.app.js, and beside it the code cache
 // V8 made while that script rendered the examples (dist/meshext.app.cache): its functions arrive
 // compiled, so a render neither parses nor compiles them (Node's own compile cache,

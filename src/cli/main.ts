@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The bin entry: the only place that reads `process`. It builds an Io, runs the CLI and sets
-// process.exitCode (never process.exit, so stdout drains: STYLE habit 10).
+// process.exitCode (never process.exit, so stdout drains before the process ends).
 
 import { writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';

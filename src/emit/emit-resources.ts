@@ -1,5 +1,5 @@
 // Resolved targets → Istio objects, sorted by namespace, kind, name (never by input order),
-// with rule 5: two declarations producing the same kind/namespace/name is an error naming both.
+// with render rule 5 (README, "Render rules"): two declarations producing the same kind/namespace/name is an error naming both.
 
 import type { Sink } from '../model/diagnostic.ts';
 import { cmp } from '../model/diagnostic.ts';
@@ -19,8 +19,8 @@ const EMITTERS = { WasmPlugin: emitWasmPlugin, TrafficExtension: emitTrafficExte
 export type Emitted = { readonly [k: string]: Plain };
 
 /**
- * The resources of a render, in output order and checked against rule 5, made as they are read:
- * a stream written from it never holds them all (issue 5: 90,000 objects the garbage collector
+ * The resources of a render, in output order and checked against render rule 5, made as they are read:
+ * a stream written from it never holds them all (the bench's large case: 90,000 objects the garbage collector
  * would otherwise carry to the end of the render). Each reading makes them afresh.
  */
 export interface Emission extends Iterable<Emitted> {
@@ -58,7 +58,7 @@ export function emitResources(placements: readonly Placement[], report: Sink): E
 /**
  * Namespace → what is placed there, both in output order: by namespace, kind, name, then source
  * position, as one stable sort over all five keys would give; but only the placements are
- * sorted (a few hundred), and filled into each namespace in that order (issue 5: 100,000 resources).
+ * sorted (a few hundred), and filled into each namespace in that order (a render may place 100,000 resources).
  */
 function byNamespace(placements: readonly Placement[]): [string, Resolved[]][] {
   const byKey = (a: Resolved, b: Resolved) => cmp(a.output, b.output) || cmp(a.name, b.name) || cmp(a.origin.file, b.origin.file) || a.origin.line - b.origin.line;

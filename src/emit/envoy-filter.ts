@@ -44,7 +44,7 @@ export function emitEnvoyFilter(r: Resolved, namespace: string, metadata?: Metad
 
 /**
  * What an EnvoyFilter holds that does not name its namespace, as objects marked shared: the
- * copies of one declaration in every namespace take them from one call (issue 5).
+ * copies of one declaration in every namespace take them from one call, not one per namespace (ARCHITECTURE.md, "Start-up and speed").
  */
 export interface EnvoyFilterParts {
   readonly workloadSelector?: Plain;

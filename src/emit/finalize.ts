@@ -1,6 +1,6 @@
 // A target plus what resolution learned of its image → a Resolved resource: image defaults
-// filled in (design §3), Maistra phases banded (rule 6), version gates and field rules checked
-// (rule 8). Every problem is reported; undefined means "do not emit". A Lua declaration has no
+// filled in (Maistra manifest.yaml, the Wasm config's rootIds), Maistra phases banded
+// (docs/decisions.md, decision 23), version gates and field rules checked (decision 24). Every problem is reported; undefined means "do not emit". A Lua declaration has no
 // image: it is finalized without one, and only as a TrafficExtension.
 
 import type { Sink } from '../model/diagnostic.ts';
@@ -105,7 +105,7 @@ export function finalizeTarget(t: Target, image: ResolvedImage | undefined, mesh
     selector: fields.selector,
     targetRefs: fields.targetRefs,
     url: image?.url ?? '',
-    // OCI pins live in the URL (design §6.11); only http(s) modules carry sha256.
+    // OCI pins live in the URL (docs/decisions.md, decision 11); only http(s) modules carry sha256.
     sha256: image?.format === 'http' ? image.moduleSha256 : undefined,
     imagePullPolicy: fields.imagePullPolicy,
     imagePullSecret: fields.imagePullSecret,

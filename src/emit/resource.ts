@@ -33,7 +33,7 @@ export interface Resolved {
 
 /**
  * A Resolved placed in namespaces, its own first: render finalizes a declaration once per set of
- * overrides and places it in every namespace that set applies in (issue 5), so the resources of
+ * overrides and places it in every namespace that set applies in (thousands of namespaces share a few sets), so the resources of
  * one placement differ in namespace alone.
  */
 export interface Placement {

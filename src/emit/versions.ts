@@ -1,4 +1,4 @@
-// Which Istio minor version first has each field we may emit (reference/istio.md §1.1).
+// Which Istio minor version first has each field we may emit (read branch by branch in istio/api extensions/v1alpha1).
 
 export const SUPPORTED_MIN = 12;
 export const SUPPORTED_MAX = 31;

@@ -12,7 +12,7 @@ export function emitWasmPlugin(r: Resolved, namespace: string, metadata?: Metada
   put(spec, 'targetRefs', targetRefsOf(r));
   wasmFieldsOf(r, spec);
   spec.phase = r.phase;
-  // Always emitted: istiod sorts an unset priority as the lowest int32, not 0 (design rule 7).
+  // Always emitted: istiod sorts an unset priority as the lowest int32, not 0 (docs/decisions.md, decision 25).
   spec.priority = r.priority;
   put(spec, 'failStrategy', r.failStrategy);
   put(spec, 'vmConfig', vmConfigOf(r));

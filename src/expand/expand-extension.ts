@@ -1,4 +1,5 @@
-// One declaration to its targets: render rules 1–4 and design §6.4–6.6.
+// One declaration to its targets: render rules 1–4 (README, "Render rules") and
+// docs/decisions.md, decisions 4–6.
 
 import type { Sink } from '../model/diagnostic.ts';
 import type { Extension, ExtensionFields, Override } from '../model/extension.ts';
@@ -24,7 +25,7 @@ export function expandExtension(ext: Extension, mesh: Mesh, report: Sink): Targe
   } else if (ext.scope) {
     namespaces = selectNamespaces(ext, ext.scope, mesh, report);
   } else if (hasOverrides) {
-    // Overrides alone scope to every inventory namespace but the control plane (rule 2).
+    // Overrides alone scope to every inventory namespace but the control plane (render rule 2).
     namespaces = mesh.namespaces.map((n) => n.name).filter((n) => n !== cp);
     if (namespaces.length === 0) report(at(ext.origin, ['spec', 'overrides'], 'SCOPE_EMPTY', 'overrides expand over the namespace inventory, which is empty: list namespaces in the Mesh or add Namespace objects'));
   } else {
@@ -40,7 +41,7 @@ export function expandExtension(ext: Extension, mesh: Mesh, report: Sink): Targe
     }
   }
   const used = new Set<number>();
-  // Namespaces the same overrides apply to make one target (issue 5: a declaration expands
+  // Namespaces the same overrides apply to make one target (a declaration may expand
   // into thousands of namespaces, and everything downstream works per target).
   const byApplied = new Map<string, { readonly namespaces: string[]; readonly target: Target }>();
   const candidates = overrideCandidates(ext.overrides ?? []);
@@ -112,7 +113,7 @@ function overrideApplies(o: Override, namespace: string, entry: InventoryNamespa
 
 const OVERRIDABLE: readonly (keyof ExtensionFields)[] = ['image', 'sha256', 'pluginName', 'phase', 'priority', 'config', 'selector', 'targetRefs', 'match', 'type', 'failStrategy', 'imagePullPolicy', 'imagePullSecret', 'vmConfig', 'output'];
 
-/** A field an override gives replaces the whole field; later overrides win (design §6.5). */
+/** A field an override gives replaces the whole field; later overrides win (docs/decisions.md, decision 5). */
 function applyOverrides(ext: Extension, applied: readonly Override[]): Target['fields'] {
   const fields: Record<string, unknown> = {};
   for (const k of OVERRIDABLE) if (ext[k] !== undefined) fields[k] = ext[k];

@@ -1,4 +1,4 @@
-// A scope to the namespaces it selects (design §6.4): names as given, selectors and tenants
+// A scope to the namespaces it selects (docs/decisions.md, decision 4): names as given, selectors and tenants
 // over the inventory (never the control plane), minus exclude. Empty selections are errors.
 
 import type { Sink } from '../model/diagnostic.ts';

@@ -3,7 +3,7 @@ import type { Extension, ExtensionFields } from '../model/extension.ts';
 /**
  * What to emit: a declaration with the overrides that apply in some of its namespaces applied,
  * and those namespaces. A declaration expands into one target per distinct set of applying
- * overrides, not one per namespace (issue 5: thousands of namespaces share a few sets).
+ * overrides, not one per namespace (thousands of namespaces commonly share a few sets).
  */
 export interface Target {
   readonly ext: Extension;

@@ -1,4 +1,4 @@
-// The effective filter order per namespace and selector (issue 4 "Preview"): which extensions
+// The effective filter order per namespace and selector, as `meshext explain` previews it: which extensions
 // a workload there runs, grouped by phase, in Istio's order, with the ties GitOps cannot settle.
 
 import type { Resolved } from '../emit/resource.ts';

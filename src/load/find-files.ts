@@ -1,7 +1,8 @@
-// PATH arguments to the sorted list of input files and the render root (design §1, §6.1).
+// PATH arguments to the sorted list of input files and the render root (docs/decisions.md, decision 1).
+// Input files are every *.yaml, *.yml and *.json under each PATH, sorted.
 //
 // A directory is walked here, on node:fs, not with fast-glob: loading fast-glob and its matchers
-// cost about 10 ms of every render's start-up (design §6.16, issue 5). The walk finds exactly the
+// cost about 10 ms of every render's start-up (docs/decisions.md, decision 16). The walk finds exactly the
 // files fast-glob finds for `**/*.{yaml,yml,json}` with `ignore: ['**/node_modules/**',
 // '**/.git/**']`, `followSymbolicLinks: false`, `onlyFiles: true` (test/find-files.test.ts builds
 // trees and compares the two):

@@ -1,4 +1,4 @@
-// One diagnostic type for every stage (STYLE habit 6): errors are data, collected, never thrown.
+// One diagnostic type for every stage, so any stage can report any problem: errors are data, collected, never thrown.
 
 export type Severity = 'error' | 'warning' | 'info';
 
@@ -66,7 +66,7 @@ export type Sink = (d: Diagnostic) => void;
 
 const severityRank: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
 
-/** Stable order: file, line, col, severity, message (STYLE habit 9). */
+/** Stable order: file, line, col, severity, message, so the same problems always print the same way. */
 export function sortDiagnostics(ds: readonly Diagnostic[]): Diagnostic[] {
   return [...ds].sort(
     (a, b) =>

@@ -34,7 +34,7 @@ export interface EnvVar {
   readonly value?: string;
 }
 
-/** Plugin configuration: any JSON value, or a string that is not JSON (design §6.9). */
+/** Plugin configuration: any JSON value, or a string that is not JSON (docs/decisions.md, decision 9). */
 export type PluginConfig = { readonly json: unknown } | { readonly raw: string };
 
 export interface Scope {
@@ -44,7 +44,7 @@ export interface Scope {
   readonly exclude?: readonly string[];
 }
 
-/** Fields an override may replace; a field given replaces the whole field (design §6.5). */
+/** Fields an override may replace; a field given replaces the whole field (docs/decisions.md, decision 5). */
 export interface ExtensionFields {
   readonly image?: string;
   readonly sha256?: string;
@@ -89,7 +89,7 @@ export interface Extension extends ExtensionFields {
   readonly origin: Origin;
   /** Emitted resource name. */
   readonly name: string;
-  /** Declared namespace; for kinds placed by the design (Tetrate, Gloo) the control-plane namespace. */
+  /** Declared namespace; for kinds placed by their own rules (Tetrate, Gloo: docs/decisions.md, decisions 7 and 8) the control-plane namespace. */
   readonly namespace: string;
   /** True when the declaration acts as a control-plane (mesh-wide) one wherever it lives (Gloo). */
   readonly controlPlane?: boolean;

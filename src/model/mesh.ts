@@ -14,7 +14,7 @@ export interface Mesh {
   readonly output: 'WasmPlugin' | 'TrafficExtension' | 'EnvoyFilter';
   readonly tenantLabel: string;
   readonly insecureRegistries: readonly string[];
-  /** Sorted by name; Mesh entries merged with Namespace objects (design §6.4). */
+  /** Sorted by name; Mesh entries merged with Namespace objects (docs/decisions.md, decision 4). */
   readonly namespaces: readonly InventoryNamespace[];
   /** Where the Mesh sets `spec.output`, to cite when a default output kind breaks a rule. */
   readonly outputAt?: { readonly file: string; readonly line: number; readonly col: number };

@@ -1,6 +1,6 @@
 // Blobs (config and layers) by digest: refused before download when the descriptor says they are
 // larger than the bound, read under that cap, and hashed; a blob whose bytes do not match its
-// digest is never used or cached (STYLE habit 15: trust bytes, not headers).
+// digest is never used or cached (trust bytes, not headers).
 
 import { digestOf, isSupportedDigest, matchesDigest } from './cache.ts';
 import type { Descriptor, RepoContext } from './manifest.ts';

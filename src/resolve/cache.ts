@@ -1,4 +1,4 @@
-// Registry content cached by digest only (design §6.15): `<dir>/<manifests|blobs>/<algorithm>/<hex>`.
+// Registry content cached by digest only (docs/decisions.md, decision 15): `<dir>/<manifests|blobs>/<algorithm>/<hex>`.
 // A tag is never a key, so a moved tag can never be answered from the cache, and no path holds
 // anything but a digest (no credential, no tag, no registry name). Entries are written to a
 // temporary file in the same directory and renamed, so a reader never sees half a file; every

@@ -1,7 +1,8 @@
 // WWW-Authenticate (RFC 7235) as registries really send it: several challenges in one header
 // (Node joins repeated headers with ", "), quoted or bare values (gcr.io sends service=gcr.io
 // unquoted), backslash escapes, missing parameters, and token68 forms such as `Basic abc==`.
-// No npm parser gets all of these right (reference/oci.md §2), hence this file. Also here: the
+// No npm parser gets all of these right (auth-header merges two challenges into one, www-authenticate
+// fails on an escaped quote, http-auth-utils refuses service and scope), hence this file. Also here: the
 // check of a Bearer realm before credentials go to it (go-containerregistry bearer.go
 // validateRealmURL), since a registry's challenge decides where our secrets would travel.
 

@@ -1,5 +1,5 @@
 // Would Istio load this image? Decided with Istio's own rules (pkg/wasm/imagefetcher.go
-// PrepareFetch, reference/istio.md §3), not a friendlier guess: a manifest whose JSON mediaType is
+// PrepareFetch in istio/istio), not a friendlier guess: a manifest whose JSON mediaType is
 // Docker schema 2 is read only as compat (last layer rootfs.diff.tar.gzip, first entry whose
 // filepath.Base is plugin.wasm); any other manifest is tried as OCI compat (last layer
 // tar+gzip), then as the Wasm artifact (exactly two layers, the one of type
@@ -63,7 +63,7 @@ const EXPECTS =
   `or a Wasm OCI artifact of exactly two layers (${WASM_MEDIA.config} and ${WASM_MEDIA.layer}).`;
 const fix = (image: string): string => `Fix: run \`meshext convert-image ${image} <new reference>\` and declare the pinned reference it prints.`;
 
-/** The loadability check of design §3: facts for a loadable image, IMAGE_NOT_LOADABLE saying why and how to fix it otherwise. */
+/** Whether Istio's fetcher could load the image (README, "Images, the lock and the cache"): facts for a loadable image, IMAGE_NOT_LOADABLE saying why and how to fix it otherwise. */
 export async function classifyImage(image: string, src: ImageSource): Promise<ImageFacts | ResolveFailure> {
   const seen = await inspectImage(src);
   if (isFailure(seen)) return seen;

@@ -1,5 +1,5 @@
 // meshext.lock: the pins and facts of every image reference, deterministic YAML.
-// parseLock is pure; readLock is its I/O shell (STYLE habit 3). emit/lock-file.ts writes it.
+// parseLock is pure; readLock is its I/O shell, so parsing is tested without files. emit/lock-file.ts writes it.
 
 import { readFileSync } from 'node:fs';
 import type { Diagnostic } from '../model/diagnostic.ts';

@@ -1,5 +1,5 @@
 // Manifests: fetched with all four manifest types in Accept (distribution 2.8 answers 404/400
-// otherwise, reference/oci.md §1.2), read under a 4 MiB cap, hashed, and checked against the
+// otherwise; distribution-spec, "Pulling manifests"), read under a 4 MiB cap, hashed, and checked against the
 // digest asked for (go-containerregistry remote/fetcher.go). A tag is resolved with HEAD (which
 // Docker Hub does not count as a pull) and then fetched by digest, so the digest-keyed cache
 // answers everything but the tag itself. An index resolves to linux/amd64 exactly as Istio's

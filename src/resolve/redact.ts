@@ -1,6 +1,6 @@
 // Every credential, token and auth string meshext learns is registered here the moment it is
 // read, and every line that may reach stderr, an error message or a log passes through
-// `redact`. Design §6.18: a secret never appears in output, whatever path the text took.
+// `redact`. As docs/decisions.md, decision 18 says, a secret never appears in output, whatever path the text took.
 
 export interface Redactor {
   /** Registers a secret; its raw, base64, URL-encoded and JSON-escaped forms are all hidden. */

@@ -1,4 +1,4 @@
-// Failures of the resolve stage are data (STYLE habits 7, 17): a registry answer that is not
+// Failures of the resolve stage are data, collected rather than thrown, with no secret in them: a registry answer that is not
 // what we asked for becomes a `RegistryError` (status, the registry's error codes, a redacted
 // URL, whether a retry may help); what a caller finally sees is a `ResolveFailure`.
 

@@ -1,5 +1,5 @@
-// Every distinct image the targets name → what it resolves to, from the lock first (design
-// §6.17), live otherwise. The only stage that may reach the network, through `live`.
+// Every distinct image the targets name → what it resolves to, from the lock first
+// (docs/decisions.md, decision 17), live otherwise. The only stage that may reach the network, through `live`.
 
 import type { Diagnostic, Sink } from '../model/diagnostic.ts';
 import type { ResolvedImage } from '../model/image.ts';
@@ -97,7 +97,7 @@ export async function resolveImages(uses: readonly ImageUse[], opts: ResolveOpti
       }
     }
     if (opts.locked && !opts.offline && opts.mode === 'render') {
-      // --locked: a tag that moved since the lock was written fails the render (design §6.17).
+      // --locked: a tag that moved since the lock was written fails the render (docs/decisions.md, decision 17).
       const tagged = refs.filter((r) => r.scheme === 'oci' && opts.lock?.has(r.canonical));
       const now = await Promise.all(tagged.map((r) => live.currentDigest(r)));
       tagged.forEach((r, i) => {

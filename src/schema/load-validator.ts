@@ -1,4 +1,4 @@
-// Loads one kind's precompiled validator when it is first needed (design §6.16: nothing loaded that the
+// Loads one kind's precompiled validator when it is first needed (docs/decisions.md, decision 16: nothing loaded that the
 // command does not use): the script scripts/gen-validators.mjs wrote for that kind, run synchronously. Beside
 // the bundle, scripts/build.mjs leaves V8's code cache of each script (`<script>.cache`), so a render
 // deserializes the validator's bytecode instead of compiling it; a cache another Node made is left

@@ -49,7 +49,7 @@ function rulesFor(id: string, doc: unknown): SchemaIssue[] {
   return [checkIstioRules('WasmPlugin', spec), ...overrides.map((o, i) => checkIstioRules('WasmPlugin', o, ['spec', 'overrides', i]))].flat();
 }
 
-/** Maistra names its plugin `<name>_root` (design §6.10), and Istio's pluginName holds 256 characters. */
+/** Maistra names its plugin `<name>_root` (docs/decisions.md, decision 10), and Istio's pluginName holds 256 characters. */
 const MAISTRA_NAME_MAX = 256 - '_root'.length;
 
 function maistraRules(doc: unknown, spec: unknown): SchemaIssue[] {

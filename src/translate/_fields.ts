@@ -29,7 +29,7 @@ export function labels(v: unknown): Record<string, string> | undefined {
 }
 
 /**
- * A config value as the design's §6.9 reads it: a string holding a JSON object is parsed;
+ * A config value as docs/decisions.md, decision 9 reads it: a string holding a JSON object is parsed;
  * any other string is kept raw; anything else is JSON as written.
  */
 export function pluginConfigOf(v: unknown): PluginConfig | undefined {

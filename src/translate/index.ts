@@ -1,4 +1,4 @@
-// Dispatch by kind and apiVersion through one table (STYLE habit 5), then translate every
+// Dispatch by kind and apiVersion through one table (kind → apiVersion → translator), then translate every
 // declaration into the native model. Schema validation happens here, per document.
 
 import type { LoadedDocument } from '../load/parse-documents.ts';
@@ -23,7 +23,7 @@ type Role = 'extension' | 'mesh' | 'namespace' | 'config';
 interface Entry {
   readonly role: Role;
   readonly translate?: Translator;
-  /** Kinds whose namespace decides where they apply must state it (design §6.19). */
+  /** Kinds whose namespace decides where they apply must state it (docs/decisions.md, decision 19). */
   readonly namespaced?: boolean;
 }
 
@@ -132,7 +132,7 @@ function lookup(doc: LoadedDocument, report: Sink): Entry | undefined | 'invalid
       report(diag(doc, ['kind'], 'UNKNOWN_KIND', `unknown kind "${kind}" in ${apiVersion}; meshext.dev kinds are ${known.join(', ')}`));
       return 'invalid';
     }
-    return undefined; // not ours: ignored (design §6.3)
+    return undefined; // not ours: ignored (docs/decisions.md, decision 3)
   }
   const entry = own(versions, group === '' ? apiVersion : version);
   if (!entry) {

@@ -24,7 +24,7 @@ export const translateMaistraSme: Translator = (doc, { report }) => {
     name: origin.name,
     namespace: origin.namespace ?? '',
     image: str(spec.image) ?? '',
-    // Maistra always gave its filters this root id (design §6.10).
+    // Maistra always gave its filters this root id (docs/decisions.md, decision 10).
     pluginName: `${origin.name}_root`,
     phase: spec.phase as Extension['phase'],
     priority: spec.priority as number | undefined,
@@ -32,7 +32,7 @@ export const translateMaistraSme: Translator = (doc, { report }) => {
     selector: matchLabels && Object.keys(matchLabels).length > 0 ? { matchLabels } : undefined,
     imagePullPolicy,
     imagePullSecret: secrets[0],
-    // Maistra applied extensions to sidecar inbound traffic only (design §2 rule 6).
+    // Maistra applied extensions to sidecar inbound traffic only (docs/decisions.md, decision 23).
     match: [{ mode: 'SERVER' as const }],
   });
   return [ext];

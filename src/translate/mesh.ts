@@ -1,4 +1,4 @@
-// The Mesh document and Namespace objects to the Mesh model and its inventory (design §6.4).
+// The Mesh document and Namespace objects to the Mesh model and its inventory (docs/decisions.md, decision 4).
 
 import type { LoadedDocument } from '../load/parse-documents.ts';
 import type { Sink } from '../model/diagnostic.ts';
@@ -37,7 +37,7 @@ export function buildMesh(meshDocs: readonly LoadedDocument[], namespaceDocs: re
     listedAt.set(name, i);
     entries.set(name, { labels: { ...labels(e.labels) }, tenant: str(e.tenant) });
   });
-  // Namespace objects win per label key over the Mesh's entry (design §6.4).
+  // Namespace objects win per label key over the Mesh's entry (docs/decisions.md, decision 4).
   for (const d of namespaceDocs) {
     const meta = obj(d.value.metadata);
     const name = str(meta.name);

@@ -1,5 +1,5 @@
 // Tetrate TSB/TSE WasmExtension (extension.tsb.tetrate.io/v2). It has no namespace of its own:
-// it renders into the control-plane namespace, over its allowedIn tenants (design §6.7).
+// it renders into the control-plane namespace, over its allowedIn tenants (docs/decisions.md, decision 7).
 
 import type { EnvVar, Extension, TrafficMatch } from '../model/extension.ts';
 import { at } from '../model/where.ts';

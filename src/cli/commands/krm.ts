@@ -1,5 +1,5 @@
 // The KRM function (kustomize functions spec): a ResourceList in, a ResourceList out. One
-// function serves as generator and transformer (design §6.14): it renders functionConfig's
+// function serves as generator and transformer (docs/decisions.md, decision 14): it renders functionConfig's
 // spec.paths and every declaration among the items; Namespace items feed the inventory and
 // pass through; its own config item is dropped; every other item passes through unchanged.
 

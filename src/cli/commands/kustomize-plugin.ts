@@ -1,4 +1,4 @@
-// The legacy kustomize exec plugin (reference/argocd-kustomize.md §3.6): kustomize runs the
+// The legacy kustomize exec plugin (kustomize api/internal/plugins/execplugin/execplugin.go): kustomize runs the
 // installed executable with one argument, a file holding the ExtensionGenerator config, in the
 // kustomization directory; the plugin prints the rendered YAML stream on stdout.
 
