@@ -6,6 +6,12 @@
 # as the host. Needs root and Debian's buildah and debootstrap (scripts/setup-test-env.sh installs
 # them). Every image and layer lives in a temp dir that is removed at the end.
 #
+# Given a TLS registry on loopback (test/argocd-image.test.ts starts one, and a proxy), it also
+# renders from it live inside the image, configured as examples/argocd/argocd-repo-server-patch.yaml
+# configures the sidecar: MESHEXT_TEST_TLS_REGISTRY (host:port), MESHEXT_TEST_TLS_FILES (ca/ca-bundle.crt,
+# certs.d/<host:port>/ca.crt, docker/config.json, app/ with a declaration naming an image there,
+# want.yaml: the host's render of app/) and MESHEXT_TEST_TLS_PROXY (an HTTPS_PROXY URL).
+#
 # The base image the Dockerfile names (node:24-bookworm-slim) cannot be pulled here, so it is
 # assembled under that name: a Debian bookworm minbase root (debootstrap, from this machine's apt
 # mirror) plus a Node 24 and this machine's npm, with its CA bundle as NODE_EXTRA_CA_CERTS so npm ci
@@ -108,6 +114,7 @@ cmp "$mnt/home/argocd/cmp-server/config/plugin.yaml" "$ROOT/plugin.yaml" || fail
 APPDIR=/tmp/_cmp_server/$(cat /proc/sys/kernel/random/uuid)
 mkdir -p "$mnt$APPDIR/examples"
 cp -r "$ROOT/examples/native" "$mnt$APPDIR/examples/native"
+[ -z "${MESHEXT_TEST_TLS_REGISTRY:-}" ] || cp -r "$MESHEXT_TEST_TLS_FILES/app" "$mnt$APPDIR/registry"
 find "$mnt$APPDIR" -type d -exec chmod 0755 {} + && find "$mnt$APPDIR" -type f -exec chmod 0644 {} +
 chown -R 999:999 "$mnt/tmp/_cmp_server"
 "${B[@]}" umount "$ctr" >/dev/null
@@ -157,6 +164,38 @@ got=$(run --workingdir "$APPDIR/examples/native" \
   "$ctr" -- "${GENERATE[@]}" </dev/null) || fail "plugin.yaml's generate in the image"
 [ "$got" = "$want" ] || fail "generate in the image differs from the host's render"
 say "plugin.yaml generate in the image: same bytes as the host"
+
+# 5. Live renders from a TLS registry with a private CA, as user 999 with the image's HOME and
+# XDG_CACHE_HOME, each from an empty cache: without the CA (refused), with the CA bundle mounted and
+# named by NODE_EXTRA_CA_CERTS, and through HTTPS_PROXY with the CA in a mounted certs.d/<host:port>/.
+# Registry credentials are ~/.docker/config.json, mounted as the patch mounts its Secret.
+if [ -n "${MESHEXT_TEST_TLS_REGISTRY:-}" ]; then
+  REG=$MESHEXT_TEST_TLS_REGISTRY
+  TLS=$MESHEXT_TEST_TLS_FILES
+  # chroot isolation makes no network namespace of its own (checked, so the loopback registry is in
+  # reach); --network host states it.
+  [ "$(run --network host "$ctr" -- readlink /proc/self/ns/net)" = "$(readlink /proc/self/ns/net)" ] \
+    || fail "buildah run does not share the host's network namespace: the loopback registry is out of reach"
+  say "network: buildah run --isolation chroot shares the host's network namespace"
+  live() {
+    run "$ctr" -- rm -rf /tmp/cache/meshext
+    run --network host --workingdir "$APPDIR/registry" --mount "type=bind,src=$TLS/docker,dst=/home/argocd/.docker,ro" "$@" "$ctr" -- meshext render .
+  }
+  if live >/dev/null 2>"$WORK/untrusted.err"; then fail "a live render in the image trusted the private CA without being given it"; fi
+  grep -q 'unknown authority' "$WORK/untrusted.err" || { cat "$WORK/untrusted.err" >&2; fail "the untrusted render in the image failed for another reason"; }
+  say "live render in the image without the CA: refused, unknown authority"
+  want=$(cat "$TLS/want.yaml")
+  got=$(live --mount "type=bind,src=$TLS/ca,dst=/etc/meshext/ca,ro" --env NODE_EXTRA_CA_CERTS=/etc/meshext/ca/ca-bundle.crt) \
+    || fail "the live render in the image with NODE_EXTRA_CA_CERTS"
+  [ "$got" = "$want" ] || fail "the live render in the image with NODE_EXTRA_CA_CERTS differs from the host's"
+  say "live render in the image from the private-CA TLS registry (NODE_EXTRA_CA_CERTS, ~/.docker/config.json): same bytes as the host"
+  got=$(live --mount "type=bind,src=$TLS/certs.d/$REG,dst=/etc/containers/certs.d/$REG,ro" --env "HTTPS_PROXY=$MESHEXT_TEST_TLS_PROXY") \
+    || fail "the live render in the image through HTTPS_PROXY with certs.d"
+  [ "$got" = "$want" ] || fail "the live render in the image through HTTPS_PROXY differs from the host's"
+  say "live render in the image through HTTPS_PROXY, trusting certs.d/<host:port>/ca.crt: same bytes as the host"
+else
+  say "live renders from a TLS registry: not run (no MESHEXT_TEST_TLS_REGISTRY; test/argocd-image.test.ts sets it)"
+fi
 "${B[@]}" rm "$ctr" >/dev/null
 
 echo "dockerfile: ok ($(( $(date +%s) - START )) s)"
