@@ -1,4 +1,4 @@
-// `npm run bench` (issue 5): generates synthetic declaration repos, runs `meshext render` on
+// `npm run bench` (README, "Performance"): generates synthetic declaration repos, runs `meshext render` on
 // each as a whole process beside its floors (`node -e ''`, and a Node process that only writes
 // the same output bytes), times `kubectl kustomize` over the 1,000-resource output, times image
 // resolution against a registry that answers 200 ms late, prints a table of figures and ratios

@@ -1,4 +1,4 @@
-// Builds dist/ (design §6.16: one entry file, validators precompiled, nothing compiled at start-up
+// Builds dist/ (docs/decisions.md, decision 16: one entry file, validators precompiled, nothing compiled at start-up
 // that the build could compile):
 //   dist/meshext.cjs          the bin: a small CommonJS entry (Node starts CommonJS ~3 ms sooner than
 //                             an ES module) that runs the app script with its code cache

@@ -1,4 +1,4 @@
-// Compiles every schema in src/schema/schemas/ ahead of time (design §6.16: a render starts without
+// Compiles every schema in src/schema/schemas/ ahead of time (docs/decisions.md, decision 16: a render starts without
 // compiling a schema and without loading ajv), one file per kind so a render loads only the kinds it meets:
 // - `<schema file>.js`, one per schema: a script (not a module) whose value is `{ validate, messages,
 //   fieldNames }`, ajv's standalone validator, the plain-words messages the schema carries for editors

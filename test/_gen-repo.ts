@@ -1,9 +1,9 @@
-// Random valid declaration repositories for the property tests (issue 6): a Mesh with an inventory
+// Random valid declaration repositories for test/properties.test.ts: a Mesh with an inventory
 // (Mesh entries and Namespace objects), native Extensions (mesh-wide; scoped by names, selectors and
 // tenants; namespace-local; with overrides), Maistra ServiceMeshExtensions, Tetrate WasmExtensions,
 // Gloo WasmDeployments and WasmDeploymentPolicies and Istio WasmPlugins, every image drawn from the
 // lock the generator writes.
-// Valid means: each choice respects the design's rules (selections never empty, allowedIn lists every
+// Valid means: each choice respects the render rules and decisions (selections never empty, allowedIn lists every
 // tenant reached, fields only where the Mesh's istioVersion has them, one output per kind/namespace/name),
 // so a render must succeed. Also: the mutations the robustness property applies, and the writer.
 
@@ -209,7 +209,7 @@ function wasmFields(w: World, effectiveOutput: string, opts: { native: boolean; 
   return f;
 }
 
-// ------------------------------------------------------------------ scope selection, evaluated as the design says
+// ------------------------------------------------------------------ scope selection, as docs/decisions.md, decision 4 says
 
 function nonControl(w: World): Namespace[] {
   return w.inventory.filter((n) => n.name !== w.cp);
@@ -333,7 +333,7 @@ const drawMaistra: Draw = (w, name) => {
   const spec: Doc = { image: image.ref };
   if (p.bool()) spec.phase = p.one(MAISTRA_PHASES);
   if (p.bool()) spec.priority = p.int(-999_999, 999_999);
-  // v1 takes an object; the v1alpha1 versions a string, JSON or raw (design §6.9).
+  // v1 takes an object; the v1alpha1 versions a string, JSON or raw (docs/decisions.md, decision 9).
   if (p.bool()) spec.config = apiVersion === 'maistra.io/v1' ? config(p) : p.bool() ? JSON.stringify(config(p)) : word(p);
   if (p.bool()) spec.workloadSelector = { labels: { app: p.one(['web', 'api']) } };
   if (p.bool()) spec.imagePullPolicy = p.one(['Always', 'IfNotPresent', 'Never']);

@@ -1,4 +1,4 @@
-// Bad-input corpus (issue 6, STYLE habit 18): each folder under test/bad-input is a small repository
+// Bad-input corpus (README, "Safety"): each folder under test/bad-input is a small repository
 // that must fail cleanly: the complete answer or nothing, and an error that names the place.
 //   input/         the repository, with its own meshext.lock where images are needed
 //   args           optional: extra CLI arguments, one per line, or a whole argv when the first line is

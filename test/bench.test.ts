@@ -1,4 +1,4 @@
-// The benchmark's inputs and render path (issue 5), without timing anything: the generated
+// The benchmark's inputs and render path (README, "Performance"), without timing anything: the generated
 // repos render (small and medium; the large ones only in `npm run bench`), their output is the
 // output of `meshext render`, byte for byte, and the generator and the bytes floor are what the
 // bench says they are.

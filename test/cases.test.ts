@@ -1,4 +1,4 @@
-// Golden cases (STYLE habit 18): each folder under test/cases is a small repository.
+// Golden cases, tests as data: each folder under test/cases is a small repository.
 //   args        optional: extra CLI arguments, one per line (default: render --offline)
 //   expected.yaml  exact stdout of a successful render
 //   errors.txt  each line must appear in stderr (a failing render); `exit: N` sets the exit code

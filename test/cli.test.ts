@@ -157,7 +157,7 @@ test('validate never needs the network and prints nothing on stdout', () => {
 
 // Istio's own WasmPlugin validation cases (test/fixtures/istio-validation): validate accepts the
 // valid ones and rejects the invalid ones with Istio's reason. meshext also requires a namespace
-// (design §6.19), so each case is given one.
+// (docs/decisions.md, decision 19), so each case is given one.
 const docsOf = (file: string) => readFileSync(join(import.meta.dirname, 'fixtures', 'istio-validation', file), 'utf8').split(/^---$/m).filter((d) => /kind:/.test(d));
 const withNamespace = (doc: string) => doc.replace(/^metadata:\n/m, 'metadata:\n  namespace: istio-system\n').replace(/^_err:.*\n/m, '');
 

@@ -1,5 +1,5 @@
 // Same inputs, same bytes: whatever order the files are created in and the documents are
-// written in (design §4). Every golden case is re-rendered from a shuffled copy.
+// written in (ARCHITECTURE.md, "Determinism"). Every golden case is re-rendered from a shuffled copy.
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';

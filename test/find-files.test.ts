@@ -1,6 +1,6 @@
-// Finding input files (design §1): the node:fs walk finds exactly what fast-glob's
+// Finding input files (every *.yaml, *.yml and *.json under a PATH): the node:fs walk finds exactly what fast-glob's
 // `**/*.{yaml,yml,json}` found with the options it replaced, and a PATH that is a glob pattern is
-// expanded by fast-glob, loaded only then (design §6.16).
+// expanded by fast-glob, loaded only then (docs/decisions.md, decision 16).
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';

@@ -1,4 +1,4 @@
-// Design §6.16: nothing run that the command does not use. A render of plain declarations never
+// docs/decisions.md, decision 16: nothing run that the command does not use. A render of plain declarations never
 // loads fast-glob (only a PATH that is a glob pattern does) nor the yaml library (only a file the
 // fast parser declines does). Checked in-process, where both load as CommonJS modules into
 // require.cache; the bundle keeps them behind the same import() calls (scripts/build.mjs). This

@@ -1,4 +1,4 @@
-// Property tests (issue 6, STYLE habit 19) over random declaration repositories from test/_gen-repo.ts:
+// Property tests (README, "Safety") over random declaration repositories from test/_gen-repo.ts:
 //   - a valid repository renders, and every emitted resource validates against Istio's CRD;
 //   - the output is the same bytes whatever order the files are created in and the documents are
 //     written in within each file;

@@ -36,7 +36,7 @@ const checkEdited = (yaml: string, edit: (d: Obj) => void) => {
   return check(doc);
 };
 
-// ---- Istio's own validation cases (design §1: accept and reject alike) ----
+// ---- Istio's own validation cases (meshext validate accepts and rejects them alike) ----
 
 const istioCases = (file: string): Obj[] => parseAllDocuments(fixture(`istio-validation/${file}`)).map((d) => d.toJS());
 
@@ -467,7 +467,7 @@ for (const [name, yaml, edit, errors] of bad) {
   test(`bad ${name}`, () => assert.equal(checkEdited(yaml, edit), errors));
 }
 
-test('every input kind of design §1 has a validator, keyed apiVersion/kind', () => {
+test('every input kind README "Declarations" lists has a validator, keyed apiVersion/kind', () => {
   assert.equal(Object.keys(validatorFiles).sort(), [
     'extension.tsb.tetrate.io/v2/WasmExtension',
     'extensions.istio.io/v1alpha1/TrafficExtension',

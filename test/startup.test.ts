@@ -1,4 +1,4 @@
-// Design §6.16, start-up is part of every render: the built bin runs its app script from the code
+// Start-up is part of every render (docs/decisions.md, decision 16): the built bin runs its app script from the code
 // cache the build made (a cache V8 refuses would only be slower, so nothing else would notice),
 // and a render sets up none of Node's stdio streams (whose set-up loads Node's stream, net and tty
 // code). Runs the built dist/, as CI's `npm test` builds it first.

@@ -1,4 +1,4 @@
-// Synthetic declaration repositories for `npm run bench` (issue 5): E extensions over a Mesh
+// Synthetic declaration repositories for `npm run bench` (README, "Performance"): E extensions over a Mesh
 // inventory of N namespaces, with a meshext.lock pinning every image so `render --offline`
 // touches no network. Deterministic: the same (E, N) always writes the same bytes.
 //

@@ -1,4 +1,4 @@
-// The resolution part of `npm run bench` (issue 5): 20 distinct images on a real registry
+// The resolution part of `npm run bench` (README, "Performance"): 20 distinct images on a real registry
 // (Debian's docker-registry, started as the resolve tests start it) behind a proxy that answers
 // every request 200 ms late. Each scenario is a whole `meshext` process with its own cache dir.
 // Run by scripts/bench.mjs as `node --import tsx scripts/bench/resolve.ts <dist bin> <work dir>`;
@@ -7,7 +7,7 @@
 //   cold-1        one image, empty cache, no lock: the time one image's resolution takes
 //   cold-20       20 images, empty cache, no lock: target < 3 × cold-1
 //   warm-lock     render after `meshext lock` (the GitOps set-up): target 0 requests
-//   warm-digest   references pinned by digest, no lock, cache warm: 0 requests (design §3)
+//   warm-digest   references pinned by digest, no lock, cache warm: 0 requests (the cache is keyed by digest)
 //   warm-tag      tags, no lock, cache warm (for information: a tag must be asked for)
 
 import { spawn } from 'node:child_process';

@@ -1,4 +1,4 @@
-// An experiment the bench measures beside the real CLI (design §6.16, issue 5): the same CLI
+// An experiment the bench measures beside the real CLI (docs/decisions.md, decision 16): the same CLI
 // started from a V8 startup snapshot (`node --snapshot-blob B --build-snapshot X.cjs`,
 // then `node --snapshot-blob B render ...`). The snapshot holds every module already evaluated
 // and, after a warm-up render of a small repo while it is built, their functions compiled, so a
