@@ -1,19 +1,43 @@
-// The wire layer under every registry and module download (go-containerregistry's
-// transport/{ping,bearer,basic,retry}.go in one place): Bearer and Basic auth driven by the
-// registry's challenge, a token cache per registry and scope, bounded retries (429 with
-// Retry-After, 5xx with backoff, dropped connections, timeouts), redirects followed by hand
-// so credentials never go to another origin, and plain HTTP only where it is allowed.
+// The wire layer under every registry and module download. Every request meshext sends to a
+// registry, a token server or an http(s) module goes through here, so the rules that keep a render
+// safe and bounded live in one place:
+//
+// - Auth follows the registry's challenge. Round 0 sends what we already know about the registry;
+//   a 401 teaches its WWW-Authenticate challenge and round 1 answers it: Basic, a registry token,
+//   or a Bearer token from its token server (token-exchange.ts: the fetch, the refresh-token POST,
+//   the GET fallback and the cache per registry and scope).
+// - Retries are bounded: 429 (waiting as Retry-After asks, up to a limit), 5xx but 501, 505 and
+//   511, dropped connections and timeouts, with jittered exponential backoff; everything else is
+//   the answer. A 429 that asks for a long wait fails at once instead of stalling the render.
+// - Redirects are followed by hand, so Authorization never reaches another origin (registries
+//   hand out presigned storage URLs), an https URL never redirects to plain http, and a POST
+//   becomes a GET where browsers and registries expect it.
+// - Plain HTTP is tried only for loopback hosts and insecureRegistries, only when an https
+//   attempt got no TLS answer at all (a plain-HTTP server answers a TLS hello with garbage), and
+//   the scheme that worked is remembered. A server that answered in TLS is never downgraded.
+// - Bodies are read under a cap and an idle timeout, and each attempt under a hard limit, so a
+//   hostile or dripping server cannot hold the render or its memory.
+// - The render's deadline (deadline.ts) aborts every request; each request is recorded as pending
+//   work while it runs, so the deadline's message can name what it was waiting for; no retry or
+//   Retry-After wait is started that would end past it. --offline fails every request at once.
+// - The HTTP client (http-client.ts, undici loaded on first use) chooses per request the proxy
+//   and the TLS trust; requests on a registry's behalf (its token server, a redirect to its
+//   storage) pass that registry as `via`, so they use its TLS settings. It also explains TLS and
+//   proxy failures better than a bare error code, and says when plain HTTP must not follow.
+//
+// ARCHITECTURE.md, "The network", shows where this sits among TLS trust, proxies and credentials.
 
-import { checkRealm, hostnameOf, isLoopbackHost, parseChallenges } from './challenge.ts';
+import { hostnameOf, isLoopbackHost, parseChallenges } from './challenge.ts';
 import type { Challenge } from './challenge.ts';
 import { createKeychain } from './docker-config.ts';
 import { createHttpClient } from './http-client.ts';
 import type { Credential, Env } from './docker-config.ts';
 import { registryHost } from './reference.ts';
-import { describeNetworkError, failure, isFailure, isRegistryError, registryError, redactUrl, MAX_ERROR_BODY } from './registry-error.ts';
+import { describeNetworkError, isFailure, isRegistryError, registryError, redactUrl, MAX_ERROR_BODY } from './registry-error.ts';
 import type { RegistryError, ResolveFailure } from './registry-error.ts';
 import type { Redactor } from './redact.ts';
 import type { Deadline, RequestWatch } from './deadline.ts';
+import { basicHeader, createTokenExchange } from './token-exchange.ts';
 
 export interface RetryPolicy {
   /** Attempts in all, the first included. */
@@ -80,15 +104,14 @@ interface NetError {
   readonly noDowngrade?: boolean;
 }
 
+/** What the transport has learnt about one registry: whether it speaks TLS, and how it wants to be asked. */
 interface RegistryState {
   scheme?: 'https' | 'http';
   challenge?: Challenge;
-  readonly tokens: Map<string, Promise<{ value: string; expires: number } | RegistryError | ResolveFailure>>;
 }
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 const MAX_REDIRECTS = 10;
-const MAX_TOKEN_BYTES = 1024 * 1024;
 // Bounds one attempt however slowly a server drips bytes: the idle timeout alone would not.
 const ATTEMPT_LIMIT_MS = 10 * 60_000;
 
@@ -102,10 +125,15 @@ export function createTransport(opts: TransportOptions): Transport {
   const log = (line: string): void => opts.log?.(redactor.redact(line));
   const client = createHttpClient({ env: opts.env, insecureRegistries: opts.insecureRegistries, redactor });
   const plainAllowed = (host: string): boolean => isLoopbackHost(host) || opts.insecureRegistries.some((r) => r === host || r === hostnameOf(host));
+  const tokens = createTokenExchange({
+    redactor,
+    plainAllowed,
+    request: (method, url, headers, body, maxBytes, via) => withRetries(method, () => send(method, url, headers, body, [200], maxBytes, via), [200]),
+  });
 
   const state = (registry: string): RegistryState => {
     let s = states.get(registry);
-    if (s === undefined) states.set(registry, (s = { tokens: new Map() }));
+    if (s === undefined) states.set(registry, (s = {}));
     return s;
   };
 
@@ -161,6 +189,23 @@ export function createTransport(opts: TransportOptions): Transport {
     return withRetries('GET', () => send('GET', url, { 'user-agent': 'meshext' }, undefined, [200], maxBytes), [200]);
   }
 
+  /** The Authorization value the registry's challenge asks for: Basic, a registry token, or a token from its token server. */
+  async function authorization(
+    st: RegistryState,
+    registry: string,
+    host: string,
+    scope: string,
+    credential: Credential | undefined,
+    force: boolean,
+  ): Promise<string | undefined | RegistryError | ResolveFailure> {
+    const ch = st.challenge;
+    if (ch === undefined) return undefined;
+    if (ch.scheme === 'basic') return credential?.kind === 'basic' ? basicHeader(credential, redactor) : undefined;
+    if (ch.scheme !== 'bearer') return undefined;
+    if (credential?.kind === 'registry-token') return `Bearer ${credential.token}`;
+    return tokens.bearer(ch, registry, host, scope, credential, force);
+  }
+
   /** Attempts until an answer in `ok`, a final error, or the attempt budget is spent. */
   async function withRetries(
     method: string,
@@ -196,86 +241,30 @@ export function createTransport(opts: TransportOptions): Transport {
     }
   }
 
-  /** The Authorization value for a scope, fetching a token when the challenge asks for one. */
-  async function authorization(
-    st: RegistryState,
-    registry: string,
-    host: string,
-    scope: string,
-    credential: Credential | undefined,
-    force: boolean,
-  ): Promise<string | undefined | RegistryError | ResolveFailure> {
-    const ch = st.challenge;
-    if (ch === undefined) return undefined;
-    if (ch.scheme === 'basic') return credential?.kind === 'basic' ? basicHeader(credential, redactor) : undefined;
-    if (ch.scheme !== 'bearer') return undefined;
-    if (credential?.kind === 'registry-token') return `Bearer ${credential.token}`;
-    let pending = force ? undefined : st.tokens.get(scope);
-    if (pending !== undefined) {
-      const t = await pending;
-      if (isFailure(t) || isRegistryError(t) || t.expires <= Date.now()) pending = undefined;
-    }
-    if (pending === undefined) {
-      const problem = checkRealm(ch.params.realm, host, plainAllowed(host));
-      if (problem !== undefined) {
-        return failure('RESOLVE_FAILED', redactor.redact(`registry ${registry} sent a token realm that ${problem}; refusing to send credentials there`));
-      }
-      pending = fetchToken(ch, registry, scope, credential);
-      st.tokens.set(scope, pending);
-    }
-    const t = await pending;
-    return isFailure(t) || isRegistryError(t) ? t : `Bearer ${t.value}`;
+  /** A delay before the next attempt, a reason to stop, or undefined for "this is the answer". */
+  function retryDecision(res: HttpResponse, attempt: number): number | string | undefined {
+    const temporary = res.status === 429 || (res.status >= 500 && res.status !== 501 && res.status !== 505 && res.status !== 511);
+    if (!temporary) return undefined;
+    if (attempt >= policy.attempts) return `gave up after ${attempt} attempts`;
+    if (res.status !== 429) return backoff(attempt);
+    const after = retryAfterMs(res.headers.get('retry-after'));
+    if (after === undefined) return backoff(attempt);
+    if (after > policy.maxRetryAfterMs) return `rate limited; the registry asks to wait ${Math.ceil(after / 1000)} s, more than the ${Math.ceil(policy.maxRetryAfterMs / 1000)} s meshext waits`;
+    return after;
   }
 
-  /** Docker token auth (distribution docs/spec/auth/token.md, oauth.md): GET, or POST for a refresh token. */
-  async function fetchToken(
-    ch: Challenge,
-    registry: string,
-    scope: string,
-    credential: Credential | undefined,
-  ): Promise<{ value: string; expires: number } | RegistryError | ResolveFailure> {
-    const realm = ch.params.realm!;
-    const scopes = [scope, ...(ch.params.scope ?? '').split(' ').filter((x) => x !== '' && x !== scope)];
-    const service = ch.params.service;
-    const viaGet = (basic: { username: string; password: string } | undefined): Promise<HttpResponse | RegistryError> => {
-      const u = new URL(realm);
-      if (service) u.searchParams.set('service', service);
-      for (const x of scopes) u.searchParams.append('scope', x);
-      const headers: Record<string, string> = { 'user-agent': 'meshext' };
-      if (basic) headers.authorization = basicHeader(basic, redactor);
-      return withRetries('GET', () => send('GET', u.toString(), headers, undefined, [200], MAX_TOKEN_BYTES, registry), [200]);
-    };
-    let res: HttpResponse | RegistryError;
-    if (credential?.kind === 'identity-token') {
-      const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: credential.token, client_id: 'meshext', scope: scopes.join(' ') });
-      if (service) form.set('service', service);
-      const body = Buffer.from(form.toString(), 'utf8');
-      const headers = { 'user-agent': 'meshext', 'content-type': 'application/x-www-form-urlencoded' };
-      res = await withRetries('POST', () => send('POST', realm, headers, body, [200], MAX_TOKEN_BYTES, registry), [200]);
-      // A token server that only does GET answers the OAuth POST with 404 or 405 (oauth.md).
-      if (isRegistryError(res) && (res.status === 404 || res.status === 405)) res = await viaGet({ username: credential.username ?? '<token>', password: credential.token });
-    } else {
-      res = await viaGet(credential?.kind === 'basic' ? credential : undefined);
-    }
-    if (isRegistryError(res)) {
-      if (res.status !== 401 && res.status !== 403) return res;
-      const who = credential === undefined ? 'anonymous access' : 'the credentials';
-      return failure('RESOLVE_FAILED', redactor.redact(`the token server of ${registry} refused ${who} (HTTP ${res.status}) for ${scopes.join(' ')}`));
-    }
-    let json: { token?: unknown; access_token?: unknown; expires_in?: unknown; refresh_token?: unknown };
-    try {
-      json = JSON.parse(res.body.toString('utf8')) as typeof json;
-    } catch {
-      return failure('RESOLVE_FAILED', `the token server of ${registry} answered with something that is not JSON`);
-    }
-    const value = typeof json?.token === 'string' && json.token !== '' ? json.token : typeof json?.access_token === 'string' ? json.access_token : '';
-    for (const secret of [json?.token, json?.access_token, json?.refresh_token]) if (typeof secret === 'string') redactor.add(secret);
-    if (value === '') return failure('RESOLVE_FAILED', `the token server of ${registry} returned no token`);
-    // Sent as `Authorization: Bearer <token>`: a control character would fail every attempt as a vague "network error".
-    if (!/^[\x21-\x7e]+$/.test(value)) return failure('RESOLVE_FAILED', `the token server of ${registry} returned a token that cannot be sent in an HTTP header`);
-    // expires_in defaults to 60 s (token.md); renew a little early so a token never dies in flight.
-    const lifetime = typeof json.expires_in === 'number' && json.expires_in > 0 ? json.expires_in : 60;
-    return { value, expires: Date.now() + Math.max(lifetime * 1000 - 10_000, (lifetime * 1000) / 2) };
+  function backoff(attempt: number): number {
+    const exp = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
+    return Math.round(exp * (0.8 + Math.random() * 0.4));
+  }
+
+  /** True when waiting `delayMs` would leave no time before the deadline for the next attempt. */
+  function pastDeadline(delayMs: number): boolean {
+    return deadline !== undefined && delayMs >= deadline.remaining();
+  }
+
+  function timeLeft(): string {
+    return `${(deadline!.remaining() / 1000).toFixed(1)} s remain before the render's deadline (${deadline!.source})`;
   }
 
   /** One attempt, recorded as pending work of the render's deadline until it ends. */
@@ -344,7 +333,7 @@ export function createTransport(opts: TransportOptions): Transport {
           if ((next.protocol !== 'https:' && next.protocol !== 'http:') || downgrade) {
             return registryError({ method: m, url: current, status: res.status, cause: `refusing redirect to ${redactUrl(next.toString())}`, redactor });
           }
-          // The spec: clients MUST NOT forward Authorization across host boundaries. Once dropped it stays dropped.
+          // Authorization is never sent across origins (the registry's credentials stay with it). Once dropped it stays dropped.
           if (next.origin !== origin) dropAuth = true;
           if (res.status === 303 || ((res.status === 301 || res.status === 302) && m === 'POST')) {
             m = 'GET';
@@ -371,32 +360,6 @@ export function createTransport(opts: TransportOptions): Transport {
     return registryError({ method, url, cause: `more than ${MAX_REDIRECTS} redirects`, redactor });
   }
 
-  /** True when waiting `delayMs` would leave no time before the deadline for the next attempt. */
-  function pastDeadline(delayMs: number): boolean {
-    return deadline !== undefined && delayMs >= deadline.remaining();
-  }
-
-  function timeLeft(): string {
-    return `${(deadline!.remaining() / 1000).toFixed(1)} s remain before the render's deadline (${deadline!.source})`;
-  }
-
-  function backoff(attempt: number): number {
-    const exp = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
-    return Math.round(exp * (0.8 + Math.random() * 0.4));
-  }
-
-  /** A delay before the next attempt, a reason to stop, or undefined for "this is the answer". */
-  function retryDecision(res: HttpResponse, attempt: number): number | string | undefined {
-    const temporary = res.status === 429 || (res.status >= 500 && res.status !== 501 && res.status !== 505 && res.status !== 511);
-    if (!temporary) return undefined;
-    if (attempt >= policy.attempts) return `gave up after ${attempt} attempts`;
-    if (res.status !== 429) return backoff(attempt);
-    const after = retryAfterMs(res.headers.get('retry-after'));
-    if (after === undefined) return backoff(attempt);
-    if (after > policy.maxRetryAfterMs) return `rate limited; the registry asks to wait ${Math.ceil(after / 1000)} s, more than the ${Math.ceil(policy.maxRetryAfterMs / 1000)} s meshext waits`;
-    return after;
-  }
-
   return { registry, get };
 }
 
@@ -408,12 +371,6 @@ function pickChallenge(header: string | null): Challenge | undefined {
   if (header === null) return undefined;
   const all = parseChallenges(header);
   return all.find((c) => c.scheme === 'bearer') ?? all.find((c) => c.scheme === 'basic');
-}
-
-export function basicHeader(c: { username: string; password: string }, redactor: Redactor): string {
-  const value = Buffer.from(`${c.username}:${c.password}`, 'utf8').toString('base64');
-  redactor.add(value);
-  return `Basic ${value}`;
 }
 
 function authHint(status: number, credential: Credential | undefined, challenge: Challenge | undefined): string | undefined {
