@@ -1,5 +1,7 @@
-// The pipeline's shape, checked (STYLE habit 19): a stage imports only earlier stages, only
-// `resolve` touches the network, only `cli` touches process globals.
+// The pipeline's shape, checked as go-containerregistry's depcheck_test.go checks its own: a stage
+// imports only earlier stages, only `resolve` touches the network, only `cli` touches process
+// globals. test/self-contained.test.ts beside it checks that no file cites a document outside the
+// repository.
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
