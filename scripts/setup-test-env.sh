@@ -7,6 +7,8 @@ command -v docker-registry >/dev/null 2>&1 || [ -x /usr/bin/docker-registry ] ||
 # The TLS tests make their CA and certificates with openssl; the proxy tests go through a real tinyproxy.
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
 command -v tinyproxy >/dev/null 2>&1 || [ -x /usr/bin/tinyproxy ] || need+=(tinyproxy)
+# The explain page and flowchart tests look at them in Debian's headless Chromium (test/_chromium.ts).
+[ -x /usr/bin/chromium ] || need+=(chromium)
 # The sidecar Dockerfile test (test/argocd-image.test.ts, scripts/test-dockerfile.sh) builds with buildah
 # on a debootstrap'ed base.
 command -v buildah >/dev/null 2>&1 || need+=(buildah)
