@@ -1,15 +1,24 @@
 // A fast parser for the YAML declaration repositories are written in, beside the `yaml` library.
-// The library reads about 1 MB/s of this input cold and costs ~6 ms to load; a render's whole
-// start-up budget is ~25 ms (issue 5). This parser takes the common subset (block maps and
-// sequences, plain and single-line quoted scalars, literal and folded block scalars, flow
-// collections, comments, `---`), builds the same values the library path would (YAML 1.2 core
-// schema, map keys in written order: in-written-order.ts), and gives up, returning undefined, on
-// anything else: anchors, tags, multi-line plain or quoted scalars, duplicate keys, tabs, CR,
-// directives, documents that are not maps, deep nesting, and every error. The caller then parses
-// the text with the library, which owns every diagnostic; so this parser never has to be right
-// about bad input, only about good input, and test/fast-yaml.test.ts checks it against the
-// library value for value and position for position.
+// Why: start-up is part of every render (a render of a small repository should cost not much more
+// than starting Node), and the library reads about 1 MB/s of this input cold and costs ~6 ms just
+// to load. This parser reads the common subset with neither cost, so the library loads only when
+// a file needs it (ARCHITECTURE.md, "Start-up and speed").
+//
+// The subset: block maps and sequences, plain and single-line quoted scalars, literal and folded
+// block scalars, flow collections, comments, `---`. It builds the same values the library path
+// would (YAML 1.2 core schema: fast-yaml-scalars.ts; map keys in written order:
+// in-written-order.ts). On anything else it gives up, returning undefined: anchors, tags,
+// multi-line plain or quoted scalars, duplicate keys, tabs, CR, directives, documents that are not
+// maps, deep nesting, and every error. The caller then parses the text with the library, which
+// owns every diagnostic; so this parser never has to be right about bad input, only about good
+// input, and test/fast-yaml.test.ts checks it against the library value for value and position
+// for position (ARCHITECTURE.md, "The fast YAML path").
+//
+// Reading order: the two entry points (parseCommonYaml, and commonYamlLocator, which a second
+// parse with positions serves only when a diagnostic needs a line), then the Reader from a stream
+// of documents down to block collections, block scalars, flow collections and the line helpers.
 
+import { COLON, COMMA, DASH, DQUOTE, GIVE_UP, HASH, LBRACE, LBRACKET, NL, RBRACE, RBRACKET, SPACE, SQUOTE, plainEnd, plainStart, quoted, resolvePlain } from './fast-yaml-scalars.ts';
 import { inWrittenOrder, mayMoveFirst } from './in-written-order.ts';
 
 export type Path = readonly (string | number)[];
@@ -30,26 +39,11 @@ interface ListPositions {
   readonly items: number[];
 }
 
-/** Thrown (one shared instance, no stack) when the text leaves the subset. */
-const GIVE_UP: unique symbol = Symbol('give up');
 const MAX_DEPTH = 64;
 /** The library's limit on implicit keys. */
 const MAX_KEY = 1024;
 /** Characters the subset leaves to the library: tab, CR, other C0/C1 controls, BOM, non-characters, NEL/LS/PS. */
 const OUTSIDE = /[\x00-\x09\x0b-\x1f\x7f-\x9f\ufeff\ufffe\uffff\u2028\u2029]/;
-
-const NL = 10;
-const SPACE = 32;
-const HASH = 35;
-const COLON = 58;
-const DASH = 45;
-const DQUOTE = 34;
-const SQUOTE = 39;
-const COMMA = 44;
-const LBRACKET = 91;
-const RBRACKET = 93;
-const LBRACE = 123;
-const RBRACE = 125;
 
 export interface CommonYamlOptions {
   /** Also read 0-prefixed digits as octal integers, as Go's yaml.v3 does for kustomize (`0755` is 493). */
@@ -126,14 +120,15 @@ function linesOf(text: string): number[] {
 }
 
 class Reader {
-  private pos = 0;
+  /** Where the reader is in `text`; the scalar readers (fast-yaml-scalars.ts) move it past what they read. */
+  pos = 0;
   /** Column of `pos` when it is at the first character of a content line. */
   private col = 0;
   private depth = 0;
   private readonly end: number;
 
   constructor(
-    private readonly text: string,
+    readonly text: string,
     private readonly positions: WeakMap<object, MapPositions | ListPositions> | undefined,
     private readonly goOctal = false,
   ) {
@@ -175,93 +170,7 @@ class Reader {
     return docs;
   }
 
-  // --- lines
-
-  private code(i: number): number {
-    return this.text.charCodeAt(i); // NaN past the end
-  }
-
-  /** At a `---` or `...` line (column 0, then a space, a newline or the end). */
-  private atMarker(marker: string): boolean {
-    if (this.col !== 0 || !this.text.startsWith(marker, this.pos)) return false;
-    const c = this.code(this.pos + 3);
-    return c === SPACE || c === NL || Number.isNaN(c);
-  }
-
-  /** From inside a line: spaces, then an optional comment (after a space), then the newline or the end. */
-  private lineEnd(): void {
-    let c = this.code(this.pos);
-    while (c === SPACE) c = this.code(++this.pos);
-    if (c === HASH && this.code(this.pos - 1) === SPACE) {
-      const nl = this.text.indexOf('\n', this.pos);
-      this.pos = nl < 0 ? this.end : nl;
-      c = this.code(this.pos);
-    }
-    if (c === NL) this.pos++;
-    else if (!Number.isNaN(c)) throw GIVE_UP;
-  }
-
-  /** From a line start: past blank and comment-only lines, to the first character of the next content line. */
-  private nextContentLine(): void {
-    const { text, end } = this;
-    let p = this.pos;
-    while (p < end) {
-      const lineStart = p;
-      while (text.charCodeAt(p) === SPACE) p++;
-      const c = text.charCodeAt(p);
-      if (c === NL) {
-        p++;
-        continue;
-      }
-      if (c === HASH) {
-        const nl = text.indexOf('\n', p);
-        p = nl < 0 ? end : nl + 1;
-        continue;
-      }
-      if (p >= end) break;
-      this.pos = p;
-      this.col = p - lineStart;
-      return;
-    }
-    this.pos = end;
-    this.col = 0;
-  }
-
-  private enter(): void {
-    if (++this.depth > MAX_DEPTH) throw GIVE_UP;
-  }
-
   // --- block collections
-
-  /** A `- ` (or `-` at the end of a line) at pos. */
-  private atEntry(): boolean {
-    if (this.code(this.pos) !== DASH) return false;
-    const c = this.code(this.pos + 1);
-    return c === SPACE || c === NL || Number.isNaN(c);
-  }
-
-  /** Whether a block map key (plain or quoted, then `:` and a space or the line end) starts at pos. */
-  private startsKey(): boolean {
-    const c = this.code(this.pos);
-    if (c === DQUOTE || c === SQUOTE) {
-      const save = this.pos;
-      try {
-        this.quoted();
-        while (this.code(this.pos) === SPACE) this.pos++;
-        return this.code(this.pos) === COLON && this.separated(this.pos + 1);
-      } finally {
-        this.pos = save;
-      }
-    }
-    if (!this.plainStart(c, false)) return false;
-    const stop = this.plainEnd(this.pos, false);
-    return this.code(stop) === COLON;
-  }
-
-  private separated(i: number): boolean {
-    const c = this.code(i);
-    return c === SPACE || c === NL || Number.isNaN(c);
-  }
 
   private blockMap(indent: number): Record<string, unknown> {
     this.enter();
@@ -372,11 +281,11 @@ class Reader {
     if (c === LBRACKET || c === LBRACE) {
       value = c === LBRACKET ? this.flowList(parent) : this.flowMap(parent);
     } else if (c === DQUOTE || c === SQUOTE) {
-      value = this.quoted();
+      value = quoted(this);
     } else {
-      if (!this.plainStart(c, false)) throw GIVE_UP;
+      if (!plainStart(this.text, this.pos, c, false)) throw GIVE_UP;
       const start = this.pos;
-      const stop = this.plainEnd(start, false);
+      const stop = plainEnd(this.text, start, false);
       if (this.code(stop) === COLON) throw GIVE_UP; // `a: b: c`, or a compact map where none may be
       value = resolvePlain(this.goOctal, this.text.slice(start, stop));
       this.pos = stop;
@@ -393,10 +302,10 @@ class Reader {
     let key: string;
     const start = this.pos;
     if (c === DQUOTE || c === SQUOTE) {
-      key = this.quoted();
+      key = quoted(this);
       while (this.code(this.pos) === SPACE) this.pos++;
     } else {
-      const stop = this.plainEnd(start, false);
+      const stop = plainEnd(this.text, start, false);
       const resolved = resolvePlain(this.goOctal, this.text.slice(start, stop));
       if (typeof resolved !== 'string') throw GIVE_UP; // a key that is a number, a bool or null
       key = resolved;
@@ -412,116 +321,37 @@ class Reader {
     return key;
   }
 
-  // --- scalars
-
-  /** Whether a plain scalar may start with the character c (YAML 1.2, ns-plain-first). */
-  private plainStart(c: number, flow: boolean): boolean {
-    switch (c) {
-      case DASH:
-      case 63: // ?
-      case COLON: {
-        const n = this.code(this.pos + 1);
-        return !(n === SPACE || n === NL || Number.isNaN(n) || (flow && isFlowIndicator(n)));
-      }
-      case COMMA:
-      case LBRACKET:
-      case RBRACKET:
-      case LBRACE:
-      case RBRACE:
-      case HASH:
-      case 38: // &
-      case 42: // *
-      case 33: // !
-      case 124: // |
-      case 62: // >
-      case SQUOTE:
-      case DQUOTE:
-      case 37: // %
-      case 64: // @
-      case 96: // `
-      case SPACE:
-      case NL:
-        return false;
-      default:
-        return !Number.isNaN(c);
-    }
+  /** A `- ` (or `-` at the end of a line) at pos. */
+  private atEntry(): boolean {
+    if (this.code(this.pos) !== DASH) return false;
+    const c = this.code(this.pos + 1);
+    return c === SPACE || c === NL || Number.isNaN(c);
   }
 
-  /**
-   * Where a plain scalar that starts at `start` ends on its line, trailing spaces excluded: at a
-   * `: ` (or `:` before the line end), a ` #`, the newline, or in flow context a flow indicator.
-   */
-  private plainEnd(start: number, flow: boolean): number {
-    const { text, end } = this;
-    let i = start;
-    let last = start; // one past the last non-space character
-    while (i < end) {
-      const c = text.charCodeAt(i);
-      if (c === NL) break;
-      if (c === COLON) {
-        const n = text.charCodeAt(i + 1);
-        if (n === SPACE || n === NL || i + 1 >= end || (flow && isFlowIndicator(n))) break;
-      } else if (c === HASH) {
-        if (text.charCodeAt(i - 1) === SPACE) break;
-      } else if (flow && isFlowIndicator(c)) break;
-      i++;
-      if (c !== SPACE) last = i;
+  /** Whether a block map key (plain or quoted, then `:` and a space or the line end) starts at pos. */
+  private startsKey(): boolean {
+    const c = this.code(this.pos);
+    if (c === DQUOTE || c === SQUOTE) {
+      const save = this.pos;
+      try {
+        quoted(this);
+        while (this.code(this.pos) === SPACE) this.pos++;
+        return this.code(this.pos) === COLON && this.separated(this.pos + 1);
+      } finally {
+        this.pos = save;
+      }
     }
-    return last;
+    if (!plainStart(this.text, this.pos, c, false)) return false;
+    const stop = plainEnd(this.text, this.pos, false);
+    return this.code(stop) === COLON;
   }
 
-  /** A single-line quoted scalar at pos; pos ends past the closing quote. */
-  private quoted(): string {
-    const { text } = this;
-    const quote = text.charCodeAt(this.pos);
-    let i = this.pos + 1;
-    if (quote === SQUOTE) {
-      let out = '';
-      for (;;) {
-        const close = text.indexOf("'", i);
-        const nl = text.indexOf('\n', i);
-        if (close < 0 || (nl >= 0 && nl < close)) throw GIVE_UP;
-        out += text.slice(i, close);
-        if (text.charCodeAt(close + 1) === SQUOTE) {
-          out += "'";
-          i = close + 2;
-          continue;
-        }
-        this.pos = close + 1;
-        return out;
-      }
-    }
-    let out = '';
-    let run = i;
-    for (;;) {
-      const c = text.charCodeAt(i);
-      if (c === DQUOTE) break;
-      if (c === NL || Number.isNaN(c)) throw GIVE_UP;
-      if (c !== 92 /* \ */) {
-        i++;
-        continue;
-      }
-      out += text.slice(run, i);
-      const e = text[i + 1];
-      const simple = e === undefined ? undefined : ESCAPES[e];
-      if (simple !== undefined) {
-        out += simple;
-        i += 2;
-      } else if (e === 'x' || e === 'u') {
-        const n = e === 'x' ? 2 : 4;
-        const hex = text.slice(i + 2, i + 2 + n);
-        if (!/^[0-9a-fA-F]+$/.test(hex) || hex.length !== n) throw GIVE_UP;
-        const cp = parseInt(hex, 16);
-        if (cp >= 0xd800 && cp <= 0xdfff) throw GIVE_UP;
-        out += String.fromCharCode(cp);
-        i += 2 + n;
-      } else throw GIVE_UP;
-      run = i;
-    }
-    out += text.slice(run, i);
-    this.pos = i + 1;
-    return out;
+  private separated(i: number): boolean {
+    const c = this.code(i);
+    return c === SPACE || c === NL || Number.isNaN(c);
   }
+
+  // --- block scalars (the other scalars: fast-yaml-scalars.ts)
 
   /** A literal (`|`) or folded (`>`) block scalar; keep chomping (`+`) and indentation digits are left to the library. */
   private blockScalar(parent: number): string {
@@ -652,12 +482,12 @@ class Reader {
       const keyAt = this.pos;
       let key: string;
       if (c === DQUOTE || c === SQUOTE) {
-        key = this.quoted();
+        key = quoted(this);
         while (this.code(this.pos) === SPACE) this.pos++;
         if (this.code(this.pos) !== COLON) throw GIVE_UP;
       } else {
-        if (!this.plainStart(c, true)) throw GIVE_UP;
-        const stop = this.plainEnd(this.pos, true);
+        if (!plainStart(this.text, this.pos, c, true)) throw GIVE_UP;
+        const stop = plainEnd(this.text, this.pos, true);
         const resolved = resolvePlain(this.goOctal, this.text.slice(this.pos, stop));
         if (typeof resolved !== 'string' || this.code(stop) !== COLON) throw GIVE_UP;
         key = resolved;
@@ -686,37 +516,70 @@ class Reader {
     const c = this.code(this.pos);
     if (c === LBRACKET) return this.flowList(parent);
     if (c === LBRACE) return this.flowMap(parent);
-    if (c === DQUOTE || c === SQUOTE) return this.quoted();
-    if (!this.plainStart(c, true)) throw GIVE_UP;
-    const stop = this.plainEnd(this.pos, true);
+    if (c === DQUOTE || c === SQUOTE) return quoted(this);
+    if (!plainStart(this.text, this.pos, c, true)) throw GIVE_UP;
+    const stop = plainEnd(this.text, this.pos, true);
     const value = resolvePlain(this.goOctal, this.text.slice(this.pos, stop));
     this.pos = stop;
     return value;
   }
-}
 
-const ESCAPES: Readonly<Record<string, string>> = {
-  '0': '\0',
-  a: '\x07',
-  b: '\b',
-  t: '\t',
-  n: '\n',
-  v: '\v',
-  f: '\f',
-  r: '\r',
-  e: '\x1b',
-  ' ': ' ',
-  '"': '"',
-  '/': '/',
-  '\\': '\\',
-  N: '\x85',
-  _: '\xa0',
-  L: '\u2028',
-  P: '\u2029',
-};
+  // --- lines
 
-function isFlowIndicator(c: number): boolean {
-  return c === COMMA || c === LBRACKET || c === RBRACKET || c === LBRACE || c === RBRACE;
+  private code(i: number): number {
+    return this.text.charCodeAt(i); // NaN past the end
+  }
+
+  /** At a `---` or `...` line (column 0, then a space, a newline or the end). */
+  private atMarker(marker: string): boolean {
+    if (this.col !== 0 || !this.text.startsWith(marker, this.pos)) return false;
+    const c = this.code(this.pos + 3);
+    return c === SPACE || c === NL || Number.isNaN(c);
+  }
+
+  /** From inside a line: spaces, then an optional comment (after a space), then the newline or the end. */
+  private lineEnd(): void {
+    let c = this.code(this.pos);
+    while (c === SPACE) c = this.code(++this.pos);
+    if (c === HASH && this.code(this.pos - 1) === SPACE) {
+      const nl = this.text.indexOf('\n', this.pos);
+      this.pos = nl < 0 ? this.end : nl;
+      c = this.code(this.pos);
+    }
+    if (c === NL) this.pos++;
+    else if (!Number.isNaN(c)) throw GIVE_UP;
+  }
+
+  /** From a line start: past blank and comment-only lines, to the first character of the next content line. */
+  private nextContentLine(): void {
+    const { text, end } = this;
+    let p = this.pos;
+    while (p < end) {
+      const lineStart = p;
+      while (text.charCodeAt(p) === SPACE) p++;
+      const c = text.charCodeAt(p);
+      if (c === NL) {
+        p++;
+        continue;
+      }
+      if (c === HASH) {
+        const nl = text.indexOf('\n', p);
+        p = nl < 0 ? end : nl + 1;
+        continue;
+      }
+      if (p >= end) break;
+      this.pos = p;
+      this.col = p - lineStart;
+      return;
+    }
+    this.pos = end;
+    this.col = 0;
+  }
+
+  /** One level deeper: past MAX_DEPTH the library decides (and reports). */
+  private enter(): void {
+    if (++this.depth > MAX_DEPTH) throw GIVE_UP;
+  }
 }
 
 /**
@@ -735,33 +598,4 @@ function setField(map: Record<string, unknown>, key: string, value: unknown): vo
   if (Object.hasOwn(map, key) || key === '__proto__') throw GIVE_UP; // duplicates are the library's error to report
   if (key in map) Object.defineProperty(map, key, { value, writable: true, enumerable: true, configurable: true });
   else map[key] = value;
-}
-
-const NULL = /^(?:~|[Nn]ull|NULL)$/;
-const BOOL = /^(?:[Tt]rue|TRUE|[Ff]alse|FALSE)$/;
-const OCT = /^0o[0-7]+$/;
-const GO_OCT = /^0[0-7]+$/;
-const INT = /^[-+]?[0-9]+$/;
-const HEX = /^0x[0-9a-fA-F]+$/;
-const NOT_FINITE = /^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/;
-const FLOAT = /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$/;
-
-/** A plain scalar's value under the YAML 1.2 core schema (plus Go's octal), tested in the library's order. */
-function resolvePlain(goOctal: boolean, s: string): unknown {
-  const c = s.charCodeAt(0);
-  // Most scalars are words: only these first characters can start a null, bool or number.
-  if (!(c <= 57 /* 9 */ || c === 126 /* ~ */ || c === 110 || c === 78 || c === 116 || c === 84 || c === 102 || c === 70)) return s;
-  if (NULL.test(s)) return null;
-  if (BOOL.test(s)) return s[0] === 't' || s[0] === 'T';
-  let n: number;
-  if (goOctal && GO_OCT.test(s)) n = parseInt(s, 8);
-  else if (OCT.test(s)) n = parseInt(s.substring(2), 8);
-  else if (INT.test(s)) n = parseInt(s, 10);
-  else if (HEX.test(s)) n = parseInt(s.substring(2), 16);
-  else if (NOT_FINITE.test(s)) throw GIVE_UP; // not JSON data: the library path reports it
-  else if (FLOAT.test(s)) n = parseFloat(s);
-  else return s;
-  // Digits past the double range (1e400, a 400-digit integer) read as Infinity: not JSON data either.
-  if (n === Infinity || n === -Infinity) throw GIVE_UP;
-  return n;
 }
