@@ -84,13 +84,13 @@ interface Shared {
 }
 
 /**
- * Every Resolved field but those only metadata reads. A WasmPlugin's or TrafficExtension's spec
+ * Every Resolved field but those only metadata (or explain) reads. A WasmPlugin's or TrafficExtension's spec
  * is built from these alone, so the copies of one declaration in every namespace share one spec
  * object (and the serializer writes it once). The Record makes the compiler insist that a field
- * added to Resolved is either listed here or read by metadata only. An EnvoyFilter's spec names
+ * added to Resolved is either listed here or read by metadata or explain only. An EnvoyFilter's spec names
  * the namespace: its placements share the parts that do not (envoyFilterParts).
  */
-const SPEC_FIELDS_OF: Record<Exclude<keyof Resolved, 'name' | 'namespace' | 'origin' | 'source' | 'imageRef'>, true> = {
+const SPEC_FIELDS_OF: Record<Exclude<keyof Resolved, 'name' | 'namespace' | 'origin' | 'source' | 'imageRef' | 'maistraPhase'>, true> = {
   output: true,
   selector: true,
   targetRefs: true,

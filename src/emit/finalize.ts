@@ -18,7 +18,7 @@ import { FAIL_RELOAD_SINCE, FIELD_SINCE, LUA_SINCE, TRAFFIC_EXTENSION_SINCE, min
 // Two Maistra phases share each of AUTHZ and STATS; the earlier one is lifted by a band wider
 // than the whole ±MAISTRA_PRIORITY_LIMIT range (2 × 999,999 < 2,000,000), so its lowest
 // priority still sorts above the later phase's highest one.
-const MAISTRA_BANDS: Record<MaistraPhase, readonly [IstioPhase, number]> = {
+export const MAISTRA_BANDS: Record<MaistraPhase, readonly [IstioPhase, number]> = {
   PreAuthN: ['AUTHN', 0],
   PostAuthN: ['AUTHZ', 2_000_000],
   PreAuthZ: ['AUTHZ', 0],
@@ -113,6 +113,7 @@ export function finalizeTarget(t: Target, image: ResolvedImage | undefined, mesh
     pluginName: fields.pluginName ?? (rootIds.length === 1 ? rootIds[0] : undefined),
     phase,
     priority,
+    maistraPhase: declaredPhase in MAISTRA_BANDS ? (declaredPhase as MaistraPhase) : undefined,
     failStrategy: fields.failStrategy,
     vmConfig: fields.vmConfig,
     match: fields.match,

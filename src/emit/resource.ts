@@ -1,6 +1,6 @@
 // A finalised target: every default filled in, every rule checked, ready to become any output kind.
 
-import type { EnvVar, IstioPhase, OutputKind, PluginConfig, TargetRef, TrafficMatch } from '../model/extension.ts';
+import type { EnvVar, IstioPhase, MaistraPhase, OutputKind, PluginConfig, TargetRef, TrafficMatch } from '../model/extension.ts';
 import type { Origin } from '../model/extension.ts';
 
 export interface Resolved {
@@ -23,6 +23,8 @@ export interface Resolved {
   readonly pluginName?: string;
   readonly phase: IstioPhase;
   readonly priority: number;
+  /** The Maistra phase declared, when `phase` and `priority` were mapped from it; only explain reads it. */
+  readonly maistraPhase?: MaistraPhase;
   readonly failStrategy?: string;
   readonly vmConfig?: { readonly env?: readonly EnvVar[] };
   readonly match?: readonly TrafficMatch[];

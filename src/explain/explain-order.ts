@@ -2,7 +2,7 @@
 // a workload there runs, grouped by phase, in Istio's order, with the ties GitOps cannot settle.
 
 import type { Resolved } from '../emit/resource.ts';
-import type { IstioPhase } from '../model/extension.ts';
+import type { IstioPhase, MaistraPhase } from '../model/extension.ts';
 import type { Mesh } from '../model/mesh.ts';
 import { cmp } from '../model/diagnostic.ts';
 
@@ -11,6 +11,8 @@ export const PHASE_ORDER: readonly IstioPhase[] = ['AUTHN', 'AUTHZ', 'STATS', 'U
 export interface ChainEntry {
   readonly phase: IstioPhase;
   readonly priority: number;
+  /** The Maistra phase `phase` and `priority` were mapped from (a band of +2,000,000 for PostAuthN and PostAuthZ). */
+  readonly maistraPhase?: MaistraPhase;
   readonly kind: string;
   readonly name: string;
   readonly namespace: string;
@@ -66,7 +68,7 @@ export function explainOrder(resolved: readonly Resolved[], mesh: Mesh): Namespa
 }
 
 function entryOf(r: Resolved): ChainEntry {
-  return { phase: r.phase, priority: r.priority, kind: r.output, name: r.name, namespace: r.namespace, source: r.source, modes: (r.match ?? []).map((m) => m.mode ?? 'CLIENT_AND_SERVER') };
+  return { phase: r.phase, priority: r.priority, maistraPhase: r.maistraPhase, kind: r.output, name: r.name, namespace: r.namespace, source: r.source, modes: (r.match ?? []).map((m) => m.mode ?? 'CLIENT_AND_SERVER') };
 }
 
 /** Istio: phase, then priority highest first, then the workload's namespace before the root's. */

@@ -8,6 +8,7 @@ import { printDiagnostics, usageError } from '../_report.ts';
 import { render } from '../../render.ts';
 import { explainOrder } from '../../explain/explain-order.ts';
 import { formatExplain } from '../../explain/format-explain.ts';
+import { formatHtml } from '../../explain/format-html.ts';
 import type { AgainstInfo } from '../../explain/format-explain.ts';
 import { countChanges, describeChanges, diffOrder } from '../../explain/order-diff.ts';
 import { explainOrderAt } from '../_against.ts';
@@ -34,6 +35,8 @@ ${INPUT_HELP}
                      tree), and mark each extension added, removed or moved against it; a
                      summary goes to stderr. Exit 0 whether or not the order changed
       --fail-on-move with --against: exit 1 when anything was added, removed or moved
+      --format html  one self-contained page (no script, no requests): each chain in lanes by
+                     phase between Istio's own filters, ties and Maistra bands marked
   -h, --help         show this help
 `;
 
@@ -45,7 +48,7 @@ export const run: Command = async (args, io) => {
     return EXIT.ok;
   }
   const format = (p.values.format ?? 'text') as string;
-  if (format !== 'text' && format !== 'markdown' && format !== 'json' && format !== 'mermaid') return usageError(io, 'explain', `--format must be text, markdown, json or mermaid, not "${format}"`);
+  if (format !== 'text' && format !== 'markdown' && format !== 'json' && format !== 'mermaid' && format !== 'html') return usageError(io, 'explain', `--format must be text, markdown, json, mermaid or html, not "${format}"`);
   const ref = p.values.against as string | undefined;
   if (p.values['fail-on-move'] && ref === undefined) return usageError(io, 'explain', '--fail-on-move needs --against REF');
   const req = await requestOf(p, io, 'none');
@@ -62,7 +65,7 @@ export const run: Command = async (args, io) => {
     order = diffOrder(order, before);
     against = { ref, changes: countChanges(order) };
   }
-  io.stdout(format === 'mermaid' ? formatMermaid(order) : formatExplain(order, format, against));
+  io.stdout(format === 'html' ? formatHtml(order, result.mesh.controlPlaneNamespace) : format === 'mermaid' ? formatMermaid(order) : formatExplain(order, format, against));
   if (!against) return EXIT.ok;
   const { added, removed, moved } = against.changes;
   io.stderr(`meshext explain --against ${ref}: ${describeChanges(against.changes)}\n`);
