@@ -1,16 +1,29 @@
-// The one YAML serializer (STYLE habit 13). Plain JSON data in, block-style YAML out, byte for
-// byte the same on every machine. Written by hand because it is the hot path at 100,000
-// resources; test/to-yaml.test.ts checks it against the `yaml` library's parser.
+// The one YAML serializer: every YAML meshext prints (resources, the lock file, diffs, KRM output)
+// comes from here, so the output has one layout and one set of quoting rules. Plain JSON data in,
+// block-style YAML out in kubectl's layout, byte for byte the same on every machine. Written by
+// hand because it is the hot path at 100,000 resources; test/to-yaml.test.ts checks it against
+// the `yaml` library's parser.
 //
-// Speed (issue 5): the cost is in the number of pieces written, so each distinct key line, each
-// distinct key-and-string line and each `key:` that opens a collection is checked, quoted and
-// indented once per call and written as one piece; an object the emitters mark as shared between
-// resources (the spec every namespace's copy of a declaration has) is written, key line and all,
-// from the text of its first rendering at that depth; a document the emitters mark as a copy of
-// another (the same declaration in another namespace) is written, in a stream, as that one's
-// text with the scalars that differ replaced. A stream of bytes (writeYamlBytes) writes each
-// piece straight into one reused buffer, a cached piece written again as a copy of its bytes:
-// no joined strings, and no buffer per chunk for the garbage collector.
+// Speed: the cost is in the number of pieces written, not in the characters. So each distinct key
+// line, each distinct key-and-string line and each `key:` that opens a collection is checked,
+// quoted and indented once per call and written as one cached piece. What the emitters mark as
+// shared or as a copy is written from text already made (to-yaml-copies.ts). A stream of bytes
+// (writeYamlBytes) goes through one reused buffer (byte-sink.ts). A stream is handed on in chunks
+// as it is made, so the caller never holds the output more than once.
+// ARCHITECTURE.md, "Start-up and speed", places this among the other speed measures.
+//
+// Elsewhere: how a scalar is written (plain or quoted): to-yaml-scalars.ts.
+//
+// Reading order: the entry points (toYaml, toYamlStream, writeYamlStream, writeYamlBytes), then
+// the Writer from a document down to maps, sequences, shared collections and cached lines.
+
+import { ByteSink, Piece } from './byte-sink.ts';
+import { agrees, cutTemplate, isShared, modelOf, segmentOf } from './to-yaml-copies.ts';
+import type { Template } from './to-yaml-copies.ts';
+import { isPlainSafe, scalar } from './to-yaml-scalars.ts';
+
+export { markCopy, markShared } from './to-yaml-copies.ts';
+export { isPlainSafe } from './to-yaml-scalars.ts';
 
 export type Plain = null | boolean | number | string | readonly Plain[] | { readonly [k: string]: Plain };
 
@@ -34,7 +47,7 @@ export function toYamlStream(values: readonly Plain[]): string {
  * The same stream as toYamlStream, handed to `write` in chunks of whole documents (some tens of
  * kilobytes each, the last one possibly empty) as it is produced, so a caller that writes them
  * out never holds the whole stream: at 100,000 resources that is the difference between
- * holding the output once and holding it two or three times over (issue 5).
+ * holding the output once and holding it two or three times over.
  */
 export function writeYamlStream(values: Iterable<Plain>, write: (chunk: string) => void): void {
   const pieces: string[] = [];
@@ -73,101 +86,7 @@ export function writeYamlBytes(values: Iterable<Plain>, write: (bytes: Uint8Arra
   out.end();
 }
 
-/**
- * Marks an object as one that several resources share, so that a stream writes it once per
- * depth and repeats the text. A hint only: the text is kept for one call, so it is right as
- * long as the object does not change while a call writes it.
- */
-export function markShared<T extends object>(o: T): T {
-  SHARED.add(o);
-  return o;
-}
-const SHARED = new WeakSet<object>();
-
-/**
- * Marks a document as a copy of `model` that may differ from it in scalar values only (say, the
- * namespace and the names made from it), so that a stream writes it as the model's text with
- * those values replaced. A hint only: the stream checks that the two agree in everything else
- * (keys, shapes, shared objects) and writes the document in full when they do not.
- */
-export function markCopy<T extends object>(doc: T, model: object): T {
-  (doc as Copy)[MODEL] = model;
-  return doc;
-}
-const MODEL = Symbol('model');
-type Copy = { [MODEL]?: object };
-
-/** Buffer's own UTF-8 writer: Buffer#write's argument handling costs as much again per piece. */
-type Utf8Writer = Buffer & { utf8Write?: (s: string, offset: number) => number };
-
-/**
- * A piece of text the writer caches (a key line, a `key: value` line, a shared object's text),
- * with its UTF-8 bytes from its second write as bytes on: copying bytes costs a third of
- * encoding the text again.
- */
-class Piece {
-  bytes: Uint8Array | undefined;
-  written = 0;
-  constructor(readonly text: string) {}
-}
-
 const SEPARATOR = new Piece('---\n');
-
-/** Pieces of text to bytes in one buffer, handed on whenever the next piece might not fit. */
-class ByteSink {
-  private readonly buf: Utf8Writer;
-  private pos = 0;
-  constructor(
-    private readonly write: (bytes: Uint8Array) => void,
-    size: number,
-  ) {
-    this.buf = Buffer.allocUnsafe(Math.max(size, 16));
-  }
-
-  text(s: string): void {
-    // A UTF-16 code unit is at most 3 bytes of UTF-8 (a surrogate pair, 2 units, is 4).
-    if (this.pos + s.length * 3 > this.buf.length) {
-      this.flush();
-      if (s.length * 3 > this.buf.length) {
-        this.write(Buffer.from(s, 'utf8'));
-        return;
-      }
-    }
-    const buf = this.buf;
-    this.pos += buf.utf8Write !== undefined ? buf.utf8Write(s, this.pos) : buf.write(s, this.pos);
-  }
-
-  piece(p: Piece): void {
-    let bytes = p.bytes;
-    if (bytes === undefined) {
-      if (p.written++ === 0) {
-        this.text(p.text);
-        return;
-      }
-      bytes = p.bytes = Buffer.from(p.text, 'utf8');
-    }
-    if (this.pos + bytes.length > this.buf.length) {
-      this.flush();
-      if (bytes.length > this.buf.length) {
-        this.write(bytes);
-        return;
-      }
-    }
-    this.buf.set(bytes, this.pos);
-    this.pos += bytes.length;
-  }
-
-  end(): void {
-    this.write(this.buf.subarray(0, this.pos));
-    this.pos = 0;
-  }
-
-  private flush(): void {
-    if (this.pos === 0) return;
-    this.write(this.buf.subarray(0, this.pos));
-    this.pos = 0;
-  }
-}
 
 /** A shared collection's text at one depth: what follows `key:`, and the whole entry for the key it was first written under. */
 interface SharedText {
@@ -230,7 +149,7 @@ class Writer {
     if (value === null || typeof value !== 'object') this.putText(scalar(value) + '\n');
     else if (Array.isArray(value)) this.seq(value as readonly Plain[], 0, undefined);
     else {
-      const model = this.templates !== undefined ? (value as Copy)[MODEL] : undefined;
+      const model = this.templates !== undefined ? modelOf(value) : undefined;
       if (model !== undefined && model !== value && this.copy(value as PlainMap, model)) return;
       const keys = Object.keys(value);
       if (keys.length > 0) this.map(value as PlainMap, keys, 0, undefined);
@@ -258,9 +177,7 @@ class Writer {
 
   /** The model's text from the end of hole `from` (-1: the start) to the start of hole `to` (the number of holes: the end). */
   private segment(t: Template, from: number, to: number): void {
-    const key = (from + 1) * (t.starts.length + 1) + to;
-    let piece = t.segments.get(key);
-    if (piece === undefined) t.segments.set(key, (piece = new Piece(t.text.slice(from < 0 ? 0 : t.ends[from], to < t.starts.length ? t.starts[to] : t.text.length))));
+    const piece = segmentOf(t, from, to);
     if (piece.text.length > 0) this.put(piece);
   }
 
@@ -276,21 +193,7 @@ class Writer {
     this.map(model, keys, 0, undefined);
     this.holes = undefined;
     this.pieces = outer;
-    const count = { holes: 0 };
-    const shape = shapeOf(model, count, true);
-    if (count.holes !== holes.length) return null; // cannot happen: the walks agree
-    const starts: number[] = [];
-    const ends: number[] = [];
-    let at = 0;
-    for (let i = 0, h = 0; i < pieces.length; i++) {
-      if (h < holes.length && holes[h] === i) {
-        starts.push(at);
-        ends.push(at + pieces[i]!.length);
-        h++;
-      }
-      at += pieces[i]!.length;
-    }
-    return { shape, text: pieces.join(''), starts, ends, segments: new Map() };
+    return cutTemplate(model, pieces, holes);
   }
 
   /** Notes that the next piece is a scalar's text, while a model is recorded. */
@@ -354,7 +257,7 @@ class Writer {
    * key line, then the collection; a shared one from the text of its first rendering there.
    */
   private collection(v: object, depth: number, key: string | undefined): void {
-    if (!SHARED.has(v)) {
+    if (!isShared(v)) {
       this.value(v as Plain, depth, key);
       return;
     }
@@ -454,78 +357,6 @@ class Writer {
   }
 }
 
-/** A model document's text cut at its scalars (holes), and what a copy must agree with it on. */
-interface Template {
-  readonly shape: Shape;
-  readonly text: string;
-  /** Where each hole's text (` scalar\n`) starts and ends in `text`, in text order. */
-  readonly starts: readonly number[];
-  readonly ends: readonly number[];
-  /** The text between two holes, by (from + 1) × (holes + 1) + to. */
-  readonly segments: Map<number, Piece>;
-}
-
-/**
- * What a copy must agree with its model on, walked in the order the writer writes: a map's keys
- * in order and their values, a sequence's items, a shared object (that very object, written as
- * one piece), or a scalar (a hole, which the copy may fill with another scalar). One class for
- * all four, so that checking a copy reads the same fields of the same kind of object.
- */
-class Shape {
-  constructor(
-    readonly kind: 0 | 1 | 2 | 3,
-    /** Map: its keys; sequence: none. */
-    readonly keys: readonly string[],
-    /** Map: its values' shapes, key by key; sequence: its items'. */
-    readonly parts: readonly Shape[],
-    /** Shared: the object; hole: the scalar. */
-    readonly value: unknown,
-    /** Hole: its number, in text order. */
-    readonly hole: number,
-  ) {}
-}
-const MAP = 0;
-const SEQ = 1;
-const SHARED_OBJECT = 2;
-const HOLE = 3;
-
-/** The shape of a map's value, or (`item`) of a document or sequence item, which the writer never takes as shared. */
-function shapeOf(v: Plain, count: { holes: number }, item = false): Shape {
-  if (v === null || typeof v !== 'object') return new Shape(HOLE, [], [], v, count.holes++);
-  if (!item && SHARED.has(v)) return new Shape(SHARED_OBJECT, [], [], v, -1);
-  if (Array.isArray(v)) return new Shape(SEQ, [], (v as readonly Plain[]).map((x) => shapeOf(x, count, true)), undefined, -1);
-  const keys = Object.keys(v);
-  return new Shape(MAP, keys, keys.map((k) => shapeOf((v as PlainMap)[k]!, count)), undefined, -1);
-}
-
-/** Whether `v` agrees with `shape` but in scalars; those that differ are added to `diffs` as hole, value. */
-function agrees(v: Plain, shape: Shape, diffs: unknown[]): boolean {
-  const kind = shape.kind;
-  if (kind === HOLE) {
-    if (v !== null && typeof v === 'object') return false;
-    if (v !== shape.value) diffs.push(shape.hole, v);
-    return true;
-  }
-  if (kind === SHARED_OBJECT) return v === shape.value;
-  if (v === null || typeof v !== 'object') return false;
-  const parts = shape.parts;
-  if (kind === SEQ) {
-    if (!Array.isArray(v) || v.length !== parts.length) return false;
-    for (let i = 0; i < v.length; i++) if (!agrees((v as readonly Plain[])[i]!, parts[i]!, diffs)) return false;
-    return true;
-  }
-  if (Array.isArray(v)) return false;
-  // for-in reads a plain object's own keys in Object.keys order without making an array; a
-  // key it finds beyond them (an enumerable inherited one) makes a disagreement, never a wrong text.
-  const keys = shape.keys;
-  let i = 0;
-  for (const k in v) {
-    if (i >= keys.length || k !== keys[i] || !agrees((v as PlainMap)[k]!, parts[i]!, diffs)) return false;
-    i++;
-  }
-  return i === keys.length;
-}
-
 /** ` scalar\n`. */
 function scalarAfter(v: null | boolean | number | string): string {
   return ` ${scalar(v)}\n`;
@@ -536,40 +367,3 @@ function indentOf(depth: number): string {
   return INDENTS[depth] ?? (INDENTS[depth] = '  '.repeat(depth));
 }
 const INDENTS: string[] = [];
-
-function scalar(v: null | boolean | number | string): string {
-  if (v === null) return 'null';
-  if (typeof v === 'boolean') return v ? 'true' : 'false';
-  if (typeof v === 'number') return Number.isFinite(v) ? String(v) : Number.isNaN(v) ? '.nan' : v > 0 ? '.inf' : '-.inf';
-  return isPlainSafe(v) ? v : JSON.stringify(v);
-}
-
-// Words YAML 1.1 or 1.2 read as something other than a string (Go's yaml.v2 reads 1.1).
-const SPECIAL = new Set(['y', 'n', 'yes', 'no', 'on', 'off', 'true', 'false', 'null', '~', '<<', '=']);
-const LONGEST_SPECIAL = 5;
-// ASCII that may not appear in a plain string at all: controls, DEL, quotes, comment, flow and escape characters.
-const FORBIDDEN = new Uint8Array(128);
-for (let c = 0; c < 0x20; c++) FORBIDDEN[c] = 1;
-for (const ch of '\x7f"\'`#,[]{}\\') FORBIDDEN[ch.charCodeAt(0)] = 1;
-
-/**
- * A string that every YAML 1.1 and 1.2 reader takes back as that same string: it starts with a
- * letter, `_`, `/`, `$`, `^` or `(` (indicators matter only as the first character), holds no
- * forbidden character, no `: `, no line or paragraph separator or BOM, does not end in a space or
- * a colon, and is not a word YAML reads as something else.
- */
-export function isPlainSafe(s: string): boolean {
-  const n = s.length;
-  if (n === 0 || n > 1024) return false;
-  const c0 = s.charCodeAt(0);
-  if (!((c0 >= 97 && c0 <= 122) || (c0 >= 65 && c0 <= 90) || c0 === 95 || c0 === 47 || c0 === 36 || c0 === 94 || c0 === 40)) return false;
-  for (let i = 1; i < n; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 128) {
-      if (FORBIDDEN[c] === 1) return false;
-      if (c === 58 /* : */ && (i === n - 1 || s.charCodeAt(i + 1) === 32)) return false;
-      if (c === 32 && i === n - 1) return false;
-    } else if (c === 0x2028 || c === 0x2029 || c === 0xfeff) return false;
-  }
-  return n > LONGEST_SPECIAL || !SPECIAL.has(s.toLowerCase());
-}
