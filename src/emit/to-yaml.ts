@@ -9,7 +9,7 @@
 // quoted and indented once per call and written as one cached piece. What the emitters mark as
 // shared or as a copy is written from text already made (to-yaml-copies.ts). A stream of bytes
 // (writeYamlBytes) goes through one reused buffer (byte-sink.ts). A stream is handed on in chunks
-// as it is made, so the caller never holds the output more than once.
+// as it is made, so a caller that writes it out never holds all of it.
 // ARCHITECTURE.md, "Start-up and speed", places this among the other speed measures.
 //
 // Elsewhere: how a scalar is written (plain or quoted): to-yaml-scalars.ts.
