@@ -367,6 +367,7 @@ function isNet(x: unknown): x is NetError {
   return (x as NetError).kind === 'net';
 }
 
+/** Of the challenges in WWW-Authenticate, Bearer first (a token scoped to the repository), else Basic. */
 function pickChallenge(header: string | null): Challenge | undefined {
   if (header === null) return undefined;
   const all = parseChallenges(header);
