@@ -167,6 +167,17 @@ test('an unreachable proxy is named as such', async () => {
   assert.match(got.message!, 'cannot reach proxy http://127.0.0.1:9 (ECONNREFUSED)');
 });
 
+test('a proxy without credentials is named in messages; a one-character or badly escaped password neither garbles them nor crashes', async () => {
+  const plainProxy = await resolve(`${secure.host}/istio/compat:latest`, { HTTPS_PROXY: 'http://127.0.0.1:9' });
+  assert.match(plainProxy.message!, 'cannot reach proxy http://127.0.0.1:9 (ECONNREFUSED)');
+  const short = await resolve(`${secure.host}/istio/compat:latest`, { HTTPS_PROXY: 'http://u:1@127.0.0.1:9' });
+  assert.match(short.message!, 'cannot reach proxy http://127.0.0.1:9 (ECONNREFUSED)');
+  assert.match(short.message!, secure.host, 'the registry address is not masked digit by digit');
+  const broken = await resolve(`${secure.host}/istio/compat:latest`, { HTTPS_PROXY: `http://${PROXY_USER}:%zz${PROXY_PASSWORD}@127.0.0.1:9` });
+  assert.match(broken.message!, 'HTTPS_PROXY has a broken %-escape in its password');
+  assert.not.match(broken.message!, /(HEAD|GET) http/, 'no request was made, and none went direct');
+});
+
 test('no proxy credential appears in any message, log line or output', () => {
   const text = outputs.join('\n');
   assert.ok(text.includes('refused the request'));

@@ -56,6 +56,15 @@ test('redact: a registered secret and its encodings disappear; Authorization val
   assert.not.ok(out.includes('u:p@'), out);
 });
 
+test('redact: a secret too short to hide in free text is hidden where it can appear, and nowhere else', () => {
+  const r = createRedactor();
+  r.add('1');
+  r.add('ab12');
+  assert.is(r.redact('registry 127.0.0.1:5001 answered 401 after 12 s'), 'registry 127.0.0.1:5001 answered 401 after 12 s');
+  assert.is(r.redact('http://u:1@proxy:3128 and Basic dTox'), 'http://***@proxy:3128 and Basic ***');
+  assert.is(r.redact('{"password":"ab12"}'), '{"password":"***"}');
+});
+
 test('redact: URLs lose userinfo and query values but keep scope and service', () => {
   assert.is(redactUrl('https://u:p@s3.example/blob?X-Amz-Signature=abc&scope=repository:a:pull'), 'https://s3.example/blob?X-Amz-Signature=REDACTED&scope=repository%3Aa%3Apull');
 });

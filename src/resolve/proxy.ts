@@ -28,14 +28,26 @@ export function redactProxyCredentials(env: Env, redactor: Redactor): void {
   for (const name of ['https_proxy', 'HTTPS_PROXY', 'http_proxy', 'HTTP_PROXY']) {
     const raw = env[name];
     if (raw === undefined || raw === '') continue;
-    redactor.add(raw);
     const u = safeUrl(raw.includes('://') ? raw : `http://${raw}`);
-    if (u === undefined || u.password === '') continue;
-    const password = decodeURIComponent(u.password);
+    // A value that is no URL may still hold a credential: hide it whole. One without userinfo
+    // holds none, and hiding it would hide the proxy's address from every message.
+    if (u === undefined) redactor.add(raw);
+    if (u === undefined || (u.username === '' && u.password === '')) continue;
+    redactor.add(raw);
+    const password = decoded(u.password);
     redactor.add(u.password);
     redactor.add(password);
     // The Proxy-Authorization value is base64 of `user:password`; the redactor hides its base64 form.
-    redactor.add(`${decodeURIComponent(u.username)}:${password}`);
+    redactor.add(`${decoded(u.username)}:${password}`);
+  }
+}
+
+/** A percent-decoded URL part, or the part as written where its escapes are broken (`%zz`). */
+function decoded(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return part;
   }
 }
 
@@ -55,6 +67,9 @@ function proxyUrl(raw: string, name: string): string | { problem: string } {
   const u = safeUrl(raw.includes('://') ? raw : `http://${raw}`);
   if (u === undefined || u.hostname === '') return { problem: `${name.toUpperCase()} is not a proxy URL` };
   if (u.protocol !== 'http:' && u.protocol !== 'https:') return { problem: `${name.toUpperCase()} names a ${u.protocol.replace(':', '')} proxy; meshext speaks to http and https proxies only` };
+  // The proxy client decodes the user and password; a broken escape there would fail every request.
+  if (decoded(u.username) === u.username && u.username.includes('%')) return { problem: `${name.toUpperCase()} has a broken %-escape in its user name` };
+  if (decoded(u.password) === u.password && u.password.includes('%')) return { problem: `${name.toUpperCase()} has a broken %-escape in its password` };
   return u.toString();
 }
 

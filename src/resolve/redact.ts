@@ -11,6 +11,13 @@ export interface Redactor {
 
 const MASK = '***';
 
+/**
+ * Shorter forms are not hidden in free text: masking every "1" of a one-character password would
+ * reveal it by the pattern and garble every message. Where a short secret can appear, in URL
+ * userinfo and Authorization headers, the generic patterns below hide it.
+ */
+const MIN_FREE_TEXT = 6;
+
 // Authorization values and URL userinfo are hidden even when nobody registered them (a header
 // echoed back in a server's error body, a URL written with user:password@).
 const GENERIC: readonly [RegExp, string][] = [
@@ -34,7 +41,7 @@ export function createRedactor(): Redactor {
       ];
       let changed = false;
       for (const f of forms) {
-        if (f !== '' && !secrets.has(f)) {
+        if (f.length >= MIN_FREE_TEXT && !secrets.has(f)) {
           secrets.add(f);
           changed = true;
         }
