@@ -14,6 +14,7 @@ import { artifact, sha256, wasm } from './_images.ts';
 import { tempDir } from './_registry.ts';
 import { parseDuration } from '../src/cli/_timeout.ts';
 import { createDeadline } from '../src/resolve/deadline.ts';
+import { nowMs } from '../src/model/clock.ts';
 import { createLiveResolver } from '../src/resolve/live-resolver.ts';
 import { parseImageRef } from '../src/resolve/reference.ts';
 import type { ImageRef } from '../src/resolve/reference.ts';
@@ -197,7 +198,7 @@ test('fake server: a credential helper still running at the deadline is killed',
 
 test('fake server: a Retry-After longer than the time left fails at once instead of waiting', async () => {
   const ref = (parseImageRef(`${reg.host}/rate:t`) as { ref: ImageRef }).ref;
-  const deadline = createDeadline({ start: performance.now(), ms: 5000, source: '--timeout 5s' });
+  const deadline = createDeadline({ start: nowMs(), ms: 5000, source: '--timeout 5s' });
   const resolver = createLiveResolver({ cacheDir: tempDir(), env: {}, insecureRegistries: [], deadline });
   const t = performance.now();
   const got = (await resolver.resolveAll([ref])).get(ref.canonical) as { code: string; message: string };

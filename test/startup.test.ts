@@ -63,7 +63,7 @@ test('a cache stamped for another Node or another build is not used, and the CLI
   assert.is(r.stdout, spawnSync(process.execPath, [BIN, 'render', join(ROOT, 'examples', 'native'), '--offline'], { encoding: 'utf8', env: { PATH: process.env.PATH, HOME: dir } }).stdout);
 });
 
-test('a render loads none of the stream, net and tty code that process.stdout/stdin/stderr would', () => {
+test('a render loads none of the stream, net and tty code that process.stdout/stdin/stderr would, nor perf_hooks', () => {
   const list = join(dir, 'modules.json');
   // A preload (not a V8 flag, so the cache still applies) that records what Node loaded, by fs, not by a stream.
   const preload = join(dir, 'record.cjs');
@@ -73,7 +73,7 @@ test('a render loads none of the stream, net and tty code that process.stdout/st
   assert.is(r.status, 0, r.stderr);
   assert.ok(r.stdout.includes('kind: WasmPlugin'));
   const loaded: string[] = JSON.parse(readFileSync(list, 'utf8'));
-  for (const m of ['NativeModule net', 'NativeModule tty', 'NativeModule stream', 'NativeModule internal/streams/readable']) {
+  for (const m of ['NativeModule net', 'NativeModule tty', 'NativeModule stream', 'NativeModule internal/streams/readable', 'NativeModule perf_hooks']) {
     assert.not.ok(loaded.includes(m), `${m} was loaded`);
   }
   // The check can fail: a command that does use a stream shows these modules in the same list.

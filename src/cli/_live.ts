@@ -2,6 +2,7 @@
 
 import { join } from 'node:path';
 import { tmpdir, userInfo } from 'node:os';
+import { nowMs } from '../model/clock.ts';
 import type { LiveResolverLike } from '../resolve/resolve-images.ts';
 import type { Io } from './io.ts';
 import type { Timeout } from './_timeout.ts';
@@ -11,8 +12,8 @@ export function cacheDirOf(env: Io['env']): string {
   return env.XDG_CACHE_HOME ? join(env.XDG_CACHE_HOME, 'meshext') : join(tmpdir(), `meshext-cache-${userInfo().uid}`);
 }
 
-/** `timeout` counts from `start` (`performance.now()` when the command started). */
-export function liveResolverFactory(io: Io, timeout: Timeout, start: number = performance.now()): (opts: { insecureRegistries: readonly string[]; offline: boolean }) => Promise<LiveResolverLike> {
+/** `timeout` counts from `start` (`nowMs()` when the command started). */
+export function liveResolverFactory(io: Io, timeout: Timeout, start: number = nowMs()): (opts: { insecureRegistries: readonly string[]; offline: boolean }) => Promise<LiveResolverLike> {
   return async ({ insecureRegistries, offline }) => {
     const [{ createLiveResolver }, { createDeadline }] = await Promise.all([import('../resolve/live-resolver.ts'), import('../resolve/deadline.ts')]);
     let last = '';

@@ -6,6 +6,7 @@
 
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { redactUrl } from './registry-error.ts';
+import { nowMs } from '../model/clock.ts';
 
 export interface Deadline {
   /** Aborted when the deadline passes, after the pending work has been recorded. */
@@ -50,7 +51,7 @@ interface Work {
 }
 
 export interface DeadlineOptions {
-  /** When the render started, in `performance.now()` milliseconds: the limit counts from there. */
+  /** When the render started, in `nowMs()` milliseconds (model/clock.ts): the limit counts from there. */
   readonly start: number;
   readonly ms: number;
   readonly source: string;
@@ -58,7 +59,7 @@ export interface DeadlineOptions {
 }
 
 export function createDeadline(opts: DeadlineOptions): Deadline {
-  const now = opts.now ?? (() => performance.now());
+  const now = opts.now ?? nowMs;
   const end = opts.start + opts.ms;
   const ac = new AbortController();
   const started = new Map<string, Work>();

@@ -19,12 +19,13 @@ import { generatorOptions, isGeneratorConfig } from '../_generator-config.ts';
 import type { GeneratorOptions } from '../_generator-config.ts';
 import { timeoutOf } from '../_timeout.ts';
 import { liveResolverFactory } from '../_live.ts';
+import { nowMs } from '../../model/clock.ts';
 import { checkKustomizeNamespace } from '../_kustomize-namespace.ts';
 
 type Obj = Readonly<Record<string, unknown>>;
 
 export const run: Command = async (_args, io) => {
-  const start = performance.now();
+  const start = nowMs();
   const input = (await io.stdin()).toString('utf8');
   if (input.trim() === '') {
     io.stderr('meshext: stdin is empty. With no arguments meshext runs as a KRM function and reads a ResourceList from stdin; run `meshext --help` for the commands.\n');

@@ -12,11 +12,12 @@ import { render } from '../../render.ts';
 import { toYamlStream } from '../../emit/to-yaml.ts';
 import { generatorOptions } from '../_generator-config.ts';
 import { liveResolverFactory } from '../_live.ts';
+import { nowMs } from '../../model/clock.ts';
 import { printDiagnostics } from '../_report.ts';
 import { checkKustomizeNamespace } from '../_kustomize-namespace.ts';
 
 export const run: Command = async (args, io) => {
-  const start = performance.now();
+  const start = nowMs();
   const configFile = args[0]!;
   const diagnostics: Diagnostic[] = [];
   let bytes: Buffer;
