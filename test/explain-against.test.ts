@@ -4,7 +4,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from './_cli.ts';
@@ -42,6 +42,14 @@ test('the repository is found from the first PATH, whatever the working director
   assert.is(r.code, 1, r.stderr);
   assert.match(r.stderr, '--fail-on-move: the order changed against HEAD~1');
   assert.equal(JSON.parse(r.stdout).against, { ...JSON.parse(readFileSync(join(CASE, '..', 'explain-against-dir-json', 'expected.yaml'), 'utf8')).against, ref: 'HEAD~1' });
+});
+
+test('a PATH given through a symbolic link to the repository reads the same revision', async () => {
+  const link = join(tmp, 'link to repo');
+  symlinkSync(repo, link);
+  const r = await runCli(['explain', join(link, 'decls'), '--against', 'HEAD~1'], { cwd: tmpdir() });
+  assert.is(r.code, 0, r.stderr);
+  assert.fixture(r.stdout, readFileSync(join(CASE, 'expected.yaml'), 'utf8'));
 });
 
 test('uncommitted edits against HEAD; a branch name; nothing moved exits 0 even with --fail-on-move', async () => {

@@ -6,9 +6,9 @@
 // serves both sides. A directory wins over a revision of the same name.
 
 import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, realpath, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Io } from './io.ts';
 import { EXIT } from './io.ts';
 import { printDiagnostics, usageError } from './_report.ts';
@@ -44,14 +44,17 @@ export async function readAgainst(ref: string, paths: readonly string[], lockPat
     return `--against "${ref}" is neither a directory (${asDir === 'missing' ? 'no such directory' : 'not a directory'}: ${dir}) nor a git revision (${why})`;
   }
   const root = top.stdout.toString().trim();
+  // git names the repository by its real path: compare PATHs given through a symbolic link likewise.
+  const real = await Promise.all(given.map(realPath));
+  const realLock = lockPath === undefined ? undefined : await realPath(lockPath);
   const tmp = await mkdtemp(join(tmpdir(), 'meshext-against-'));
   const cleanup = () => rm(tmp, { recursive: true, force: true });
-  const mapped = mapAll(given, lockPath, root, tmp);
+  const mapped = mapAll(real, realLock, root, tmp);
   if (typeof mapped === 'string') {
     await cleanup();
     return `${mapped} (the repository is ${root})`;
   }
-  const wanted = [...given, ...(lockPath && inside(root, lockPath) ? [lockPath] : [])];
+  const wanted = [...real, ...(realLock && inside(root, realLock) ? [realLock] : [])];
   const copied = await copyRevision(commit.stdout.toString().trim(), root, wanted.map(staticPrefix), tmp, io);
   if (copied !== undefined) {
     await cleanup();
@@ -68,7 +71,7 @@ export async function readAgainst(ref: string, paths: readonly string[], lockPat
     }
   }
   if (kept.length === 0) {
-    const first = join(tmp, relative(root, await staticDir(given[0]!)));
+    const first = join(tmp, relative(root, await staticDir(real[0]!)));
     await mkdir(first, { recursive: true });
     kept.push(first);
   }
@@ -139,6 +142,16 @@ async function staticDir(p: string): Promise<string> {
   let d = p;
   while (GLOB.test(d)) d = dirname(d);
   return d === p && (await kindOf(p)) !== 'dir' ? dirname(p) : d;
+}
+
+/** The path with symbolic links resolved, as far as it exists (a glob or a missing file keeps its tail). */
+async function realPath(p: string): Promise<string> {
+  try {
+    return await realpath(p);
+  } catch {
+    const parent = dirname(p);
+    return parent === p ? p : join(await realPath(parent), basename(p));
+  }
 }
 
 async function kindOf(p: string): Promise<'dir' | 'file' | 'missing'> {
