@@ -13,6 +13,7 @@ import type { Classified } from './translate/index.ts';
 import { expandExtension } from './expand/expand-extension.ts';
 import type { Target } from './expand/target.ts';
 import { fieldPath } from './expand/field-path.ts';
+import { isPseudoFile } from './model/where.ts';
 import type { Lock } from './resolve/lock.ts';
 import { LOCK_FILE, readLock } from './resolve/lock.ts';
 import type { ImageUse, LiveResolverLike } from './resolve/resolve-images.ts';
@@ -126,7 +127,7 @@ export async function render(req: RenderRequest): Promise<RenderResult> {
   const placed: Target[] = [];
   for (const t of targets) {
     const image = t.ext.lua === undefined ? res.images.get(t.fields.image)! : undefined;
-    const r = finalizeTarget(t, image, mesh, t.ext.origin.file.startsWith('<') ? undefined : t.ext.origin.file, report);
+    const r = finalizeTarget(t, image, mesh, isPseudoFile(t.ext.origin.file) ? undefined : t.ext.origin.file, report);
     if (!r) continue;
     placements.push({ resolved: r, namespaces: t.namespaces });
     placed.push(t);

@@ -130,6 +130,18 @@ test('render - : a Lua TrafficExtension names no file and no image, so it has no
   assert.equal((parseAllDocuments(r.stdout)[0]!.toJS() as { metadata: unknown }).metadata, { name: 'lua1', namespace: 'shop', labels: { 'app.kubernetes.io/managed-by': 'meshext' } });
 });
 
+test('a file named like stdin\'s stand-in (<x>.yaml) is still a file: its source annotation stays', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'meshext-cli-'));
+  try {
+    writeFileSync(join(dir, '<x>.yaml'), 'apiVersion: extensions.istio.io/v1alpha1\nkind: WasmPlugin\nmetadata: {name: a, namespace: shop}\nspec: {url: "file:///opt/filters/a.wasm"}\n');
+    const r = meshext(['render', dir]);
+    assert.is(r.code, 0, r.stderr);
+    assert.match(r.stdout, 'meshext.dev/source: "<x>.yaml"');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('schema prints the native JSON Schemas', () => {
   const r = meshext(['schema']);
   assert.is(r.code, 0);

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Diagnostic } from '../model/diagnostic.ts';
 import { formatDiagnostic } from '../model/diagnostic.ts';
+import { isPseudoFile } from '../model/where.ts';
 import type { Io } from './io.ts';
 
 /** `root`: the render root the diagnostics' file names are relative to, to quote their lines. */
@@ -12,7 +13,7 @@ export function printDiagnostics(io: Io, ds: readonly Diagnostic[], root?: strin
   const lines = new Map<string, string[] | undefined>();
   for (const d of ds) {
     io.stderr(`${formatDiagnostic(d)}\n`);
-    if (d.severity !== 'error' || root === undefined || !d.file || !d.line || d.file.startsWith('<')) continue;
+    if (d.severity !== 'error' || root === undefined || !d.file || !d.line || isPseudoFile(d.file)) continue;
     if (!lines.has(d.file)) lines.set(d.file, readLines(resolve(root, d.file)));
     const text = lines.get(d.file)?.[d.line - 1];
     if (text === undefined || text.length > 200) continue;

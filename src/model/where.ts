@@ -21,3 +21,11 @@ export function at(origin: Origin, path: FieldPath, code: DiagnosticCode, messag
   const [line, col] = origin.locate(path);
   return { code, severity, message, file: origin.file, line, col, field: path.length > 0 ? formatPath(path) : undefined, resource: resourceOf(origin) };
 }
+
+/**
+ * Whether a document's file is a stand-in for input that has no file: '<stdin>', or a KRM item
+ * without a path annotation ('<items[3]>'). A real file may be named '<x>.yaml', so the names are exact.
+ */
+export function isPseudoFile(file: string): boolean {
+  return file === '<stdin>' || /^<items\[\d+\]>$/.test(file);
+}

@@ -21,6 +21,7 @@ import { timeoutOf } from '../_timeout.ts';
 import { liveResolverFactory } from '../_live.ts';
 import { nowMs } from '../../model/clock.ts';
 import { checkKustomizeNamespace } from '../_kustomize-namespace.ts';
+import { isPseudoFile } from '../../model/where.ts';
 
 type Obj = Readonly<Record<string, unknown>>;
 
@@ -90,7 +91,7 @@ function resultsOf(ds: readonly Diagnostic[]): Plain[] {
     const r: Record<string, Plain> = { message: d.line ? `${d.message} (line ${d.line})` : d.message, severity: d.severity };
     if (d.resource) r.resourceRef = { ...d.resource };
     if (d.field && d.resource) r.field = { path: d.field };
-    if (d.file && !d.file.startsWith('<')) r.file = { path: d.file };
+    if (d.file && !isPseudoFile(d.file)) r.file = { path: d.file };
     return r;
   });
 }
