@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { convertImage } from '../src/resolve/convert-image.ts';
 import { createLiveResolver } from '../src/resolve/live-resolver.ts';
 import { parseImageRef } from '../src/resolve/reference.ts';
+import { tlsFailure } from '../src/resolve/tls.ts';
 import type { ImageRef } from '../src/resolve/reference.ts';
 import { pushFixtures, sha256, wasm } from './_images.ts';
 import type { Fixture } from './_images.ts';
@@ -128,6 +129,24 @@ test('client certificates: required and missing is an error; client.cert and cli
   const noKey = certsD(mtls.host, { 'ca.crt': pki.ca.cert, 'client.cert': pki.client.cert });
   const bad = await resolve(image, { MESHEXT_CERTS_D: noKey });
   assert.match(bad.message!, `${join(noKey, mtls.host, 'client.cert')} has no matching client.key`);
+});
+
+test('an unusable client key in certs.d is an error naming the files, never a fallback to plain HTTP', async () => {
+  const image = `${mtls.host}/istio/compat:latest`;
+  const garbage = join(tempDir(), 'garbage.key');
+  writeFileSync(garbage, 'not a private key\n');
+  const root = certsD(mtls.host, { 'ca.crt': pki.ca.cert, 'client.cert': pki.client.cert, 'client.key': garbage });
+  const before = mtls.requests().length;
+  const got = await resolve(image, { MESHEXT_CERTS_D: root });
+  assert.is(got.code, 'RESOLVE_FAILED');
+  assert.match(got.message!, `the client certificate ${join(root, mtls.host, 'client.cert')} and ${join(root, mtls.host, 'client.key')} cannot be used: `);
+  assert.match(got.message!, /cannot be used: [a-z ]+ \(ERR_OSSL_[A-Z_]+\)$/);
+  assert.not.match(got.message!, 'http://');
+  assert.not.match(got.message!, 'not a private key');
+  assert.is(mtls.requests().length, before, 'no request reached the registry');
+  // An OpenSSL error at connect time is a TLS verdict too: the transport never downgrades after one.
+  assert.is(tlsFailure({ code: 'ERR_OSSL_PEM_NO_START_LINE' }, mtls.host), `TLS with ${mtls.host} failed (ERR_OSSL_PEM_NO_START_LINE)`);
+  assert.is(tlsFailure({ code: 'ERR_SSL_WRONG_VERSION_NUMBER' }, mtls.host), undefined, 'what a plain-HTTP server answers is no verdict');
 });
 
 test('a loopback registry that does not speak TLS is reached over plain HTTP', async () => {

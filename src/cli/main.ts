@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The bin entry: the only place that reads `process`. It builds an Io, runs the CLI and sets
-// process.exitCode (never process.exit, so stdout drains before the process ends).
+// process.exitCode (process.exit only once stdout has drained: endSoon).
 
 import { writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -99,12 +99,29 @@ const io: Io = {
   self: { node: process.execPath, script: process.argv[1] ?? '' },
 };
 
+/**
+ * Ends the process once the command has returned, should anything still hold it open: work the
+ * render's deadline gave up on may wait on what nothing can cancel (a read of a FIFO or a hung
+ * mount runs in a libuv thread). The timer is unref'd, so it fires only when something else keeps
+ * the process alive; output still queued for stdout or stderr is written out first.
+ */
+function endSoon(): void {
+  const queued = (): boolean => (stdoutStream?.writableLength ?? 0) > 0 || process.stderr.writableLength > 0;
+  const end = (): void => {
+    if (queued()) setTimeout(end, 50).unref();
+    else process.exit();
+  };
+  setTimeout(end, 500).unref();
+}
+
 cli(io).then(
   (code) => {
     process.exitCode = code === 0 && stdoutClosed ? 1 : code;
+    endSoon();
   },
   (e: unknown) => {
     process.stderr.write(`meshext: internal error, this is a bug: please report it with the input that caused it\n${(e as Error)?.stack ?? String(e)}\n`);
     process.exitCode = 70;
+    endSoon();
   },
 );

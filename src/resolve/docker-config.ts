@@ -23,7 +23,9 @@
 // `registrytoken` (sent as the Bearer token), `auth` (base64 of user:password) or `username` and
 // `password`. The environment is passed in, never read from `process`.
 
-import { readFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runCredentialHelper } from './credential-helper.ts';
 import { failure, isFailure } from './registry-error.ts';
@@ -51,6 +53,8 @@ export interface CredentialFile {
   readonly path: string;
   /** `~/.dockercfg`: the whole file is what `auths` holds in config.json. */
   readonly legacy: boolean;
+  /** The variable that named the file (`REGISTRY_AUTH_FILE`, `DOCKER_CONFIG`), for messages. */
+  readonly variable?: string;
 }
 
 /** Looks credentials up once per registry and repository, reading each file and asking each helper once. */
@@ -86,8 +90,8 @@ export function credentialFiles(env: Env): readonly CredentialFile[] {
   const runtimeDir = set(env.XDG_RUNTIME_DIR);
   const configHome = set(env.XDG_CONFIG_HOME) ?? (home !== undefined ? join(home, '.config') : undefined);
   const paths: (CredentialFile | undefined)[] = [
-    set(env.REGISTRY_AUTH_FILE) !== undefined ? { path: env.REGISTRY_AUTH_FILE!, legacy: false } : undefined,
-    dockerConfig !== undefined ? { path: join(dockerConfig, 'config.json'), legacy: false } : undefined,
+    set(env.REGISTRY_AUTH_FILE) !== undefined ? { path: env.REGISTRY_AUTH_FILE!, legacy: false, variable: 'REGISTRY_AUTH_FILE' } : undefined,
+    dockerConfig !== undefined ? { path: join(dockerConfig, 'config.json'), legacy: false, variable: 'DOCKER_CONFIG' } : undefined,
     runtimeDir !== undefined ? { path: join(runtimeDir, 'containers', 'auth.json'), legacy: false } : undefined,
     configHome !== undefined ? { path: join(configHome, 'containers', 'auth.json'), legacy: false } : undefined,
     dockerConfig === undefined && home !== undefined ? { path: join(home, '.docker', 'config.json'), legacy: false } : undefined,
@@ -112,7 +116,7 @@ export function createKeychain(opts: FindCredentialOptions): Keychain {
 
   async function search(registry: string, repository: string | undefined): Promise<Found> {
     for (const file of credentialFiles(opts.env)) {
-      const config = await once(files, file.path, () => readConfig(file));
+      const config = await once(files, file.path, () => readConfig(file, opts.signal));
       if (config === undefined) continue;
       if (isFailure(config)) return config;
       const got = await fromConfig(config, file, registry, repository);
@@ -179,16 +183,42 @@ export function findCredential(registry: string, opts: FindCredentialOptions & {
   return createKeychain(opts).find(registry, opts.repository);
 }
 
-async function readConfig(file: CredentialFile): Promise<ConfigFile | ResolveFailure | undefined> {
-  let text: string;
+/**
+ * The file's text, or why not. Only a regular file is read, and at most MAX_CONFIG_BYTES + 1 bytes
+ * of it: a FIFO or a device (`/dev/zero`) named by a variable would otherwise block or grow without
+ * end. O_NONBLOCK lets the open of a FIFO return at once (it otherwise waits for a writer, in a
+ * thread nothing can cancel) so that fstat can refuse it; it changes nothing for a regular file.
+ */
+async function readConfig(file: CredentialFile, signal?: AbortSignal): Promise<ConfigFile | ResolveFailure | undefined> {
+  const named = file.variable !== undefined ? `${file.path} (from ${file.variable})` : file.path;
+  let handle: FileHandle;
   try {
-    const buf = await readFile(file.path);
-    if (buf.length > MAX_CONFIG_BYTES) return failure('RESOLVE_FAILED', `credentials file ${file.path} is larger than ${MAX_CONFIG_BYTES} bytes`);
-    text = buf.toString('utf8');
+    handle = await open(file.path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
-    return failure('RESOLVE_FAILED', `cannot read credentials file ${file.path}: ${code ?? 'read error'}`);
+    return failure('RESOLVE_FAILED', `cannot read credentials file ${named}: ${code ?? 'read error'}`);
+  }
+  let text: string;
+  try {
+    const st = await handle.stat();
+    if (!st.isFile()) return failure('RESOLVE_FAILED', `credentials file ${named} is ${kindOf(st)}, not a regular file`);
+    if (st.size > MAX_CONFIG_BYTES) return failure('RESOLVE_FAILED', `credentials file ${named} is larger than ${MAX_CONFIG_BYTES} bytes`);
+    const buf = Buffer.alloc(MAX_CONFIG_BYTES + 1);
+    let n = 0;
+    while (n < buf.length) {
+      if (signal?.aborted) return failure('RESOLVE_FAILED', `reading credentials file ${named} stopped: ${(signal.reason as Error)?.message ?? 'cancelled'}`);
+      const { bytesRead } = await handle.read(buf, n, buf.length - n, n);
+      if (bytesRead === 0) break;
+      n += bytesRead;
+    }
+    // The file grew after fstat.
+    if (n > MAX_CONFIG_BYTES) return failure('RESOLVE_FAILED', `credentials file ${named} is larger than ${MAX_CONFIG_BYTES} bytes`);
+    text = buf.toString('utf8', 0, n);
+  } catch (e) {
+    return failure('RESOLVE_FAILED', `cannot read credentials file ${named}: ${(e as NodeJS.ErrnoException).code ?? 'read error'}`);
+  } finally {
+    await handle.close().catch(() => {});
   }
   try {
     const json: unknown = JSON.parse(text);
@@ -232,6 +262,15 @@ function once<T>(memo: Map<string, Promise<T>>, key: string, make: () => Promise
   let p = memo.get(key);
   if (p === undefined) memo.set(key, (p = make()));
   return p;
+}
+
+function kindOf(st: { isDirectory(): boolean; isFIFO(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean; isSocket(): boolean }): string {
+  if (st.isDirectory()) return 'a directory';
+  if (st.isFIFO()) return 'a FIFO (named pipe)';
+  if (st.isCharacterDevice()) return 'a character device';
+  if (st.isBlockDevice()) return 'a block device';
+  if (st.isSocket()) return 'a socket';
+  return 'a special file';
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {

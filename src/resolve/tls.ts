@@ -38,7 +38,9 @@ export function certsDirs(env: Env): string[] {
  */
 export function registryTls(names: readonly string[], opts: { env: Env; insecure: boolean; addSecret: (s: string) => void }): RegistryTls | { problem: string } {
   const cas: string[] = [];
+  const caFiles: string[] = [];
   let client: { cert: string; key: string } | undefined;
+  let clientFiles: string[] = [];
   for (const root of certsDirs(opts.env)) {
     for (const name of new Set(names)) {
       const dir = join(root, name);
@@ -50,7 +52,10 @@ export function registryTls(names: readonly string[], opts: { env: Env; insecure
       }
       try {
         for (const f of files) {
-          if (f.endsWith('.crt')) cas.push(...pemBlocks(readFileSync(join(dir, f), 'utf8')));
+          if (f.endsWith('.crt')) {
+            cas.push(...pemBlocks(readFileSync(join(dir, f), 'utf8')));
+            caFiles.push(join(dir, f));
+          }
           if (f.endsWith('.cert')) {
             const keyFile = `${f.slice(0, -'.cert'.length)}.key`;
             if (!files.includes(keyFile)) return { problem: `${join(dir, f)} has no matching ${keyFile}, so the client certificate cannot be used` };
@@ -59,6 +64,7 @@ export function registryTls(names: readonly string[], opts: { env: Env; insecure
               const key = readFileSync(join(dir, keyFile), 'utf8');
               opts.addSecret(key);
               client = { cert: readFileSync(join(dir, f), 'utf8'), key };
+              clientFiles = [join(dir, f), join(dir, keyFile)];
             }
           }
         }
@@ -66,6 +72,22 @@ export function registryTls(names: readonly string[], opts: { env: Env; insecure
         return { problem: `cannot read ${dir}: ${(e as NodeJS.ErrnoException).code ?? String(e)}` };
       }
       if (files.some((f) => f.endsWith('.crt')) && cas.length === 0) return { problem: `${dir} has a .crt file with no PEM certificate in it` };
+    }
+  }
+  // Unusable material fails here, naming its files: at connect time its error would not read as a
+  // TLS verdict, and a registry whose certs.d says it speaks TLS must never be tried over plain HTTP.
+  if (client !== undefined) {
+    try {
+      tls.createSecureContext({ cert: client.cert, key: client.key });
+    } catch (e) {
+      return { problem: `the client certificate ${clientFiles.join(' and ')} cannot be used: ${openSslReason(e)}` };
+    }
+  }
+  if (cas.length > 0) {
+    try {
+      tls.createSecureContext({ ca: cas });
+    } catch (e) {
+      return { problem: `the CA certificates in ${caFiles.join(', ')} cannot be used: ${openSslReason(e)}` };
     }
   }
   return {
@@ -99,6 +121,9 @@ const UNTRUSTED = new Set(['UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISS
 const CLIENT_CERT_REQUIRED = new Set(['ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED', 'ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE']);
 const CLIENT_CERT_REJECTED = /^ERR_SSL_(SSLV3|TLSV1)_ALERT_(BAD_CERTIFICATE|UNKNOWN_CA|CERTIFICATE_UNKNOWN|UNSUPPORTED_CERTIFICATE|CERTIFICATE_EXPIRED|CERTIFICATE_REVOKED|ACCESS_DENIED|DECRYPT_ERROR)$/;
 
+// What OpenSSL says when the peer does not speak TLS at all (a plain-HTTP server answered the hello).
+const NOT_TLS = new Set(['ERR_SSL_WRONG_VERSION_NUMBER', 'ERR_SSL_PACKET_LENGTH_TOO_LONG', 'ERR_SSL_HTTP_REQUEST', 'ERR_SSL_UNKNOWN_PROTOCOL', 'ERR_SSL_RECORD_LAYER_FAILURE']);
+
 /**
  * What a connection error says about TLS with `host`, as one sentence naming the host and the reason,
  * or undefined when the error is not a TLS verdict (no TLS server answered: a plain-HTTP server, a
@@ -115,7 +140,17 @@ export function tlsFailure(e: unknown, host: string): string | undefined {
   if (CLIENT_CERT_REQUIRED.has(code)) return `${host} requires a TLS client certificate and none was sent (${code}): put client.cert and client.key in certs.d/${host}/`;
   if (CLIENT_CERT_REJECTED.test(code)) return `${host} rejected the TLS client certificate (${code})`;
   if (/^(CERT_|ERR_TLS_CERT|ERR_SSL_(SSLV3|TLSV1|TLSV13)_ALERT_)/.test(code)) return `TLS with ${host} failed (${code})`;
+  // Any other OpenSSL error is TLS's too, except the garbage a plain-HTTP server answers a TLS hello with.
+  if (/^(ERR_OSSL_|ERR_SSL_)/.test(code) && !NOT_TLS.has(code)) return `TLS with ${host} failed (${code})`;
   return undefined;
+}
+
+/** An OpenSSL error as its code and reason (`ERR_OSSL_PEM_NO_START_LINE`); never the material itself. */
+function openSslReason(e: unknown): string {
+  const code = errorCode(e);
+  const reason = (e as { reason?: unknown })?.reason;
+  const text = typeof reason === 'string' && reason !== '' ? reason : 'not a usable certificate and key';
+  return code !== undefined ? `${text} (${code})` : text;
 }
 
 /** The host-name mismatch as Node words it, with the names the certificate does hold. */
