@@ -51,6 +51,9 @@ export interface RetryPolicy {
 export const DEFAULT_RETRY: RetryPolicy = { attempts: 4, baseDelayMs: 500, maxDelayMs: 8_000, maxRetryAfterMs: 30_000 };
 export const DEFAULT_TIMEOUT_MS = 30_000;
 
+/** One request as send takes it: method, URL, headers, body, the statuses that answer, the body cap, and the registry whose TLS settings apply. */
+type Attempt = [method: string, url: string, headers: Record<string, string>, body: Uint8Array | undefined, ok: readonly number[], maxBytes: number, via?: string];
+
 export interface TransportOptions {
   readonly env: Env;
   readonly insecureRegistries: readonly string[];
@@ -268,34 +271,17 @@ export function createTransport(opts: TransportOptions): Transport {
   }
 
   /** One attempt, recorded as pending work of the render's deadline until it ends. */
-  async function send(
-    method: string,
-    url: string,
-    headers: Record<string, string>,
-    body: Uint8Array | undefined,
-    ok: readonly number[],
-    maxBytes: number,
-    via?: string,
-  ): Promise<HttpResponse | NetError | RegistryError> {
-    const watch = deadline?.watch(method, url);
+  async function send(...attempt: Attempt): Promise<HttpResponse | NetError | RegistryError> {
+    const watch = deadline?.watch(attempt[0], attempt[1]);
     try {
-      return await hops(method, url, headers, body, ok, maxBytes, watch, via);
+      return await hops(watch, ...attempt);
     } finally {
       watch?.end();
     }
   }
 
   /** One attempt: the request, redirects followed by hand, the body read under a cap and an idle timeout. */
-  async function hops(
-    method: string,
-    url: string,
-    headers: Record<string, string>,
-    body: Uint8Array | undefined,
-    ok: readonly number[],
-    maxBytes: number,
-    watch: RequestWatch | undefined,
-    via: string | undefined,
-  ): Promise<HttpResponse | NetError | RegistryError> {
+  async function hops(watch: RequestWatch | undefined, ...[method, url, headers, body, ok, maxBytes, via]: Attempt): Promise<HttpResponse | NetError | RegistryError> {
     if (opts.offline) return registryError({ method, url, cause: 'not in the cache, and --offline forbids the network', temporary: false, redactor });
     const origin = new URL(url).origin;
     let current = url;
