@@ -11,8 +11,8 @@ export const IMAGE_ANNOTATION = 'meshext.dev/image';
 /** Labels and annotations shared by the resources of one render (they differ only by name and namespace). */
 export interface MetadataCache {
   readonly labels: Record<string, string>;
-  /** Source file (undefined for stdin) → image reference → annotations. */
-  readonly annotations: Map<string | undefined, Map<string, Record<string, string>>>;
+  /** Source file (undefined for stdin) → image reference → annotations (null: none to write). */
+  readonly annotations: Map<string | undefined, Map<string, Record<string, string> | null>>;
 }
 
 export function createMetadataCache(): MetadataCache {
@@ -25,22 +25,27 @@ export function metadataOf(r: Resolved, namespace: string, cache?: MetadataCache
     let bySource = cache.annotations.get(r.source);
     if (!bySource) cache.annotations.set(r.source, (bySource = new Map()));
     let annotations = bySource.get(r.imageRef);
-    if (!annotations) bySource.set(r.imageRef, (annotations = markShared(annotationsOf(r))));
-    return withAnnotations({ name: r.name, namespace, labels: cache.labels }, annotations);
+    if (annotations === undefined) {
+      const made = annotationsOf(r);
+      bySource.set(r.imageRef, (annotations = made === undefined ? null : markShared(made)));
+    }
+    return withAnnotations({ name: r.name, namespace, labels: cache.labels }, annotations ?? undefined);
   }
   return withAnnotations({ name: r.name, namespace, labels: { ...MANAGED_BY } }, annotationsOf(r));
 }
 
-/**
- * `annotations` only when there is one: a Lua TrafficExtension read from stdin has neither a
- * source file nor an image to name, and `annotations: {}` would only be noise.
- */
+/** The metadata with `annotations` last, when there are any. */
 export function withAnnotations(metadata: { [k: string]: Plain }, annotations: Plain | undefined): { [k: string]: Plain } {
-  if (annotations !== undefined && annotations !== null && Object.keys(annotations).length > 0) metadata.annotations = annotations;
+  if (annotations !== undefined) metadata.annotations = annotations;
   return metadata;
 }
 
-function annotationsOf(r: Resolved): Record<string, string> {
+/**
+ * Undefined when there is nothing to say: a Lua TrafficExtension read from stdin has neither a
+ * source file nor an image to name, and `annotations: {}` would only be noise.
+ */
+function annotationsOf(r: Resolved): Record<string, string> | undefined {
+  if (r.imageRef === '' && r.source === undefined) return undefined;
   const annotations: Record<string, string> = {};
   if (r.imageRef !== '') annotations[IMAGE_ANNOTATION] = r.imageRef;
   if (r.source !== undefined) annotations[SOURCE_ANNOTATION] = r.source;
