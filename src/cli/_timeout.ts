@@ -9,6 +9,7 @@ const MAX_MS = 24 * 3_600_000;
 
 const UNIT_MS: Readonly<Record<string, number>> = { ns: 1e-6, us: 1e-3, 'µs': 1e-3, 'μs': 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 const NUMBER = String.raw`(?:\d+(?:\.\d*)?|\.\d+)`;
+const SECONDS = new RegExp(`^${NUMBER}$`);
 const GO_DURATION = new RegExp(String.raw`^(?:${NUMBER}(?:ns|us|µs|μs|ms|s|m|h))+$`);
 const PART = new RegExp(String.raw`(${NUMBER})(ns|us|µs|μs|ms|s|m|h)`, 'g');
 
@@ -22,7 +23,7 @@ export interface Timeout {
 export function parseDuration(text: string): number | { readonly error: string } {
   const t = text.trim();
   let ms: number;
-  if (new RegExp(`^${NUMBER}$`).test(t)) ms = Number(t) * 1000;
+  if (SECONDS.test(t)) ms = Number(t) * 1000;
   else if (GO_DURATION.test(t)) ms = [...t.matchAll(PART)].reduce((sum, m) => sum + Number(m[1]) * UNIT_MS[m[2]!]!, 0);
   else return { error: `"${text}" is not a duration: write it as Go does (60s, 1m30s, 500ms) or as a number of seconds` };
   if (ms === 0) return { error: `a deadline of ${t} would stop every render that needs the network; give a positive duration (default ${DEFAULT_TIMEOUT})` };

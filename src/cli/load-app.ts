@@ -7,12 +7,10 @@
 // of the script, is not used (model/code-cache.ts); the script then compiles as any script does,
 // slower and otherwise the same.
 
-import { createRequire } from 'node:module';
-import { dirname } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { constants } from 'node:vm';
 import type { Script } from 'node:vm';
-import { runCachedScript } from '../model/code-cache.ts';
+import { runCommonJsScript } from '../model/code-cache.ts';
 import type { cli } from './cli.ts';
 
 export const APP_SCRIPT = 'meshext.app.js';
@@ -30,10 +28,7 @@ export interface App {
  * by scripts/build.mjs, with the code cache in `cacheFile` when that was made for it by this Node.
  */
 export function loadApp(file: string, cacheFile?: string): App {
-  // import() of a module the bundle leaves out (none today) goes to Node's own loader.
-  const { value, source, script } = runCachedScript(file, cacheFile, { importModuleDynamically: constants.USE_MAIN_CONTEXT_DEFAULT_LOADER });
-  const module = { exports: {} as { cli: typeof cli } };
-  const run = value as (exports: object, require: NodeRequire, module: object, filename: string, dirname: string, url: string) => void;
-  run(module.exports, createRequire(file), module, file, dirname(file), pathToFileURL(file).href);
-  return { cli: module.exports.cli, script, source };
+  // import() of a module the bundle leaves out (undici, when its built script is missing) goes to Node's own loader.
+  const { exports, cached } = runCommonJsScript<{ cli: typeof cli }>(file, cacheFile, { importModuleDynamically: constants.USE_MAIN_CONTEXT_DEFAULT_LOADER }, [pathToFileURL(file).href]);
+  return { cli: exports.cli, script: cached.script, source: cached.source };
 }

@@ -7,12 +7,12 @@ import type { Alias, CST, Document, Node, Pair, ToJSOptions } from 'yaml';
 import type { Diagnostic } from '../model/diagnostic.ts';
 import { inWrittenOrder, mayMoveFirst, setOwn } from './in-written-order.ts';
 import type { LoadedDocument, Path } from './parse-documents.ts';
+import { MAX_JSON_DEPTH as MAX_DEPTH } from '../model/json-depth.ts';
 
 /** The most aliases a document may expand; far above real use, far below a bomb. */
 const MAX_ALIASES = 1000;
 /** The most nodes aliases may add to a document, all aliases together. */
 const MAX_ALIAS_NODES = 100_000;
-const MAX_DEPTH = 200;
 
 export function parseWithLibrary(text: string, file: string, onError: (d: Diagnostic) => void): LoadedDocument[] {
   const lineCounter = new LineCounter();

@@ -8,6 +8,8 @@
 // checking a checksum would cost more start-up time than the cache saves.)
 
 import { readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
 import { Script } from 'node:vm';
 import type { ScriptOptions } from 'node:vm';
 
@@ -46,6 +48,18 @@ export function runCachedScript(file: string, cacheFile?: string, options: Pick<
   const cachedData = cacheFile === undefined ? undefined : readCodeCache(cacheFile, source);
   const script = new Script(source, { ...options, filename: file, cachedData });
   return { value: script.runInThisContext(), source, script };
+}
+
+/**
+ * Runs a script the build wrapped as a CommonJS function expression, `(exports, require, module,
+ * __filename, __dirname, ...extra)` (the app script, the HTTP client's script), with its cache:
+ * what the script exported, and the script itself for the warm-up to take its cache from.
+ */
+export function runCommonJsScript<T>(file: string, cacheFile?: string, options: Pick<ScriptOptions, 'importModuleDynamically'> = {}, extra: readonly unknown[] = []): { readonly exports: T; readonly cached: CachedScript } {
+  const cached = runCachedScript(file, cacheFile, options);
+  const module = { exports: {} as T };
+  (cached.value as (...args: unknown[]) => void)(module.exports, createRequire(file), module, file, dirname(file), ...extra);
+  return { exports: module.exports, cached };
 }
 
 /** Writes `data`, V8's cache of `source`, behind its stamp (scripts/build.mjs and the warm-up). */

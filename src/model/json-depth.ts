@@ -2,7 +2,7 @@
 // StringValue): YAML input is refused past 200 levels, and JSON deeper than that would overflow
 // any recursive walk of it (parsing with keys in order, writing the output).
 
-/** As deep as a YAML document may nest. */
+/** As deep as a YAML document may nest (the yaml library's reader refuses deeper ones): one limit for both. */
 export const MAX_JSON_DEPTH = 200;
 
 /** Whether `[`/`{` nest deeper than `max` outside strings: one pass, no parse. */

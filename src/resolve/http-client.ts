@@ -74,9 +74,13 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
       const u = new URL(url);
       const names = via === undefined ? [u.host] : [...new Set([via, registryHost(via)])];
       const tls = tlsFor(names);
-      const proxy = proxyFor(u, opts.env);
-      if (typeof proxy === 'object') throw new SetupProblem(proxy.problem);
-      proxyByOrigin.set(u.origin, proxy);
+      // The environment does not change during a render: NO_PROXY is matched once per origin.
+      let proxy = proxyByOrigin.get(u.origin);
+      if (!proxyByOrigin.has(u.origin)) {
+        const found = proxyFor(u, opts.env);
+        if (typeof found === 'object') throw new SetupProblem(found.problem);
+        proxyByOrigin.set(u.origin, (proxy = found));
+      }
       clientCertByOrigin.set(u.origin, tls.cert !== undefined);
       const key = `${names.join('\n')}\n${proxy ?? ''}`;
       const undici = await loadUndici();

@@ -6,10 +6,8 @@
 // read them; from the sources (tsx, the tests) it is the undici package itself.
 
 import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runCachedScript } from '../model/code-cache.ts';
+import { runCommonJsScript } from '../model/code-cache.ts';
 import type { CachedScript } from '../model/code-cache.ts';
 
 export type Undici = Pick<typeof import('undici'), 'Agent' | 'ProxyAgent' | 'fetch'>;
@@ -31,8 +29,6 @@ async function load(): Promise<Undici> {
 
 /** Runs the script the build made (a CommonJS function expression, like the app script); the build's warm-up takes its cache. */
 export function runUndiciScript(script: string, cacheFile?: string): { readonly undici: Undici; readonly cached: CachedScript } {
-  const cached = runCachedScript(script, cacheFile);
-  const module = { exports: {} as Undici };
-  (cached.value as (exports: object, require: NodeRequire, module: object, filename: string, dirname: string) => void)(module.exports, createRequire(script), module, script, dirname(script));
-  return { undici: module.exports, cached };
+  const { exports, cached } = runCommonJsScript<Undici>(script, cacheFile);
+  return { undici: exports, cached };
 }
