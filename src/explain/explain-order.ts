@@ -76,12 +76,20 @@ function compareEntries(a: ChainEntry, b: ChainEntry, ns: string): number {
   return PHASE_ORDER.indexOf(a.phase) - PHASE_ORDER.indexOf(b.phase) || b.priority - a.priority || Number(a.namespace !== ns) - Number(b.namespace !== ns) || cmp(a.name, b.name);
 }
 
+/**
+ * Whether Istio leaves the order of `a` and `b` to creation time in a workload of namespace `ns`:
+ * same phase, same priority, and both from that namespace or both from the root namespace.
+ */
+export function tieInIstio(a: ChainEntry, b: ChainEntry, ns: string): boolean {
+  return a.phase === b.phase && a.priority === b.priority && (a.namespace === ns) === (b.namespace === ns);
+}
+
 function ties(chain: readonly ChainEntry[], ns: string): string[] {
   const out: string[] = [];
   for (let i = 1; i < chain.length; i++) {
     const a = chain[i - 1]!;
     const b = chain[i]!;
-    if (a.phase === b.phase && a.priority === b.priority && (a.namespace === ns) === (b.namespace === ns)) {
+    if (tieInIstio(a, b, ns)) {
       out.push(`${a.name} and ${b.name} tie in ${a.phase} at priority ${a.priority}: Istio orders them by creation time, which GitOps does not control; give them different priorities`);
     }
   }

@@ -6,11 +6,10 @@
 import type { IstioPhase, MaistraPhase } from '../model/extension.ts';
 import { MAISTRA_BANDS } from '../emit/finalize.ts';
 import type { ChainEntry, NamespaceOrder, WorkloadGroup } from './explain-order.ts';
-import { PHASE_ORDER } from './explain-order.ts';
+import { PHASE_ORDER, tieInIstio } from './explain-order.ts';
 import { HTML_STYLE } from './_html-style.ts';
 
 /** What `explain --against` may add to an entry: how it changed, and its previous 1-based position. */
-type Entry = ChainEntry & { readonly change?: 'added' | 'removed' | 'moved'; readonly was?: number };
 
 /** Istio's filters around the Wasm lanes, in the order istiod builds the HTTP chain. */
 const LANDMARKS: Partial<Record<IstioPhase | 'END', readonly (readonly [filter: string, role: string])[]>> = {
@@ -60,7 +59,7 @@ export function formatHtml(order: readonly NamespaceOrder[], controlPlaneNamespa
 }
 
 function group(g: WorkloadGroup, ns: string, root: string, id: string): string[] {
-  const chain = g.chain as readonly Entry[];
+  const chain = g.chain;
   const who = g.selector === '*' ? 'Every workload' : `Workloads with ${g.selector}`;
   const partners = tiePartners(chain, ns);
   const tied = partners.filter((p) => p.length > 0).length;
@@ -93,7 +92,7 @@ function landmark(filters: readonly (readonly [filter: string, role: string])[])
   return `<li class="landmark" aria-label="Istio ${filters.length === 1 ? 'filter' : 'filters'} ${label}"><span class="strip">${lines.join('')}</span></li>`;
 }
 
-function lane(phase: IstioPhase, entries: readonly Entry[], positions: readonly (number | undefined)[], partners: readonly string[][], ns: string, root: string, id: string): string[] {
+function lane(phase: IstioPhase, entries: readonly ChainEntry[], positions: readonly (number | undefined)[], partners: readonly string[][], ns: string, root: string, id: string): string[] {
   const title = phase === 'UNSPECIFIED_PHASE' ? 'UNSPECIFIED' : phase;
   const out = [`<li class="lane lane-${phase}${entries.length === 0 ? ' empty' : ''}" aria-labelledby="${id}">`, `<h4 id="${id}">${title}</h4>`];
   if (entries.length === 0) out.push('<p class="lane-note">no extensions</p>');
@@ -106,7 +105,7 @@ function lane(phase: IstioPhase, entries: readonly Entry[], positions: readonly 
   return out;
 }
 
-function box(e: Entry, position: number | undefined, tiesWith: readonly string[], ns: string, root: string): string[] {
+function box(e: ChainEntry, position: number | undefined, tiesWith: readonly string[], ns: string, root: string): string[] {
   const classes = ['ext', tiesWith.length > 0 ? 'tie' : '', e.change === 'removed' ? 'removed' : ''].filter(Boolean).join(' ');
   const meshWide = e.namespace === root;
   const declared = meshWide ? `mesh-wide, from ${e.namespace}` : e.namespace === ns ? `this namespace, ${e.namespace}` : e.namespace;
@@ -139,12 +138,9 @@ function maistraNote(m: MaistraPhase, phase: IstioPhase, priority: number): stri
 }
 
 /** For each entry, the others it ties with: same phase and priority, both local or both from the root (as explainOrder warns). */
-function tiePartners(chain: readonly Entry[], ns: string): string[][] {
-  const key = (e: Entry) => (e.change === 'removed' ? undefined : `${e.phase} ${e.priority} ${e.namespace === ns}`);
-  return chain.map((e) => {
-    const k = key(e);
-    return k === undefined ? [] : chain.filter((o) => o !== e && key(o) === k).map((o) => o.name);
-  });
+function tiePartners(chain: readonly ChainEntry[], ns: string): string[][] {
+  const runs = (e: ChainEntry) => e.change !== 'removed';
+  return chain.map((e) => (runs(e) ? chain.filter((o) => o !== e && runs(o) && tieInIstio(e, o, ns)).map((o) => o.name) : []));
 }
 
 function plural(n: number, word: string): string {

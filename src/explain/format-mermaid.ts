@@ -8,9 +8,7 @@
 // brackets, `#`, `&`, `<`, backticks and markdown marks in a file or extension name stay text.
 
 import type { ChainEntry, NamespaceOrder, WorkloadGroup } from './explain-order.ts';
-
-/** What `explain --against` adds to an entry; read only when present. */
-type MarkedEntry = ChainEntry & { readonly change?: 'added' | 'removed' | 'moved'; readonly was?: number };
+import { tieInIstio } from './explain-order.ts';
 
 const CLASS_STYLE: Readonly<Record<string, string>> = {
   tie: 'stroke:#bc4c00,stroke-width:3px',
@@ -36,7 +34,7 @@ export function mermaidBlock(group: WorkloadGroup, namespace: string): string {
 
 /** One group's flowchart, without a trailing newline. */
 export function mermaidFlowchart(group: WorkloadGroup, namespace: string): string {
-  const chain = group.chain as readonly MarkedEntry[];
+  const chain = group.chain;
   const lines = ['flowchart LR'];
   const classes = new Map<string, string[]>();
   const addClass = (cls: string, id: string) => classes.set(cls, [...(classes.get(cls) ?? []), id]);
@@ -57,7 +55,7 @@ export function mermaidFlowchart(group: WorkloadGroup, namespace: string): strin
   for (let k = 1; k < running.length; k++) {
     const a = running[k - 1]!;
     const b = running[k]!;
-    if (runsByCreationTime(a.e, b.e, namespace)) {
+    if (tieInIstio(a.e, b.e, namespace)) {
       lines.push(`  ${a.id} -. tie .-> ${b.id}`);
       tieLinks.push(k - 1);
       for (const id of [a.id, b.id]) if (!classes.get('tie')?.includes(id)) addClass('tie', id);
@@ -74,7 +72,7 @@ export function mermaidFlowchart(group: WorkloadGroup, namespace: string): strin
 }
 
 /** `step 2, priority 10, WasmPlugin<br/>from shop, decl.yaml`, plus what `--against` found. */
-function labelDetails(e: MarkedEntry, position: number | undefined): string {
+function labelDetails(e: ChainEntry, position: number | undefined): string {
   const parts = [`${position !== undefined ? `step ${position}, ` : ''}priority ${e.priority}, ${e.kind}`, `from ${e.namespace}${e.source !== undefined ? `, ${e.source}` : ''}`];
   if (e.change === 'added') parts.push('added');
   else if (e.change === 'moved') parts.push(`moved${e.was !== undefined ? ` from ${e.was}` : ''}`);
@@ -83,9 +81,6 @@ function labelDetails(e: MarkedEntry, position: number | undefined): string {
 }
 
 /** Istio's tie: same phase and priority, and both from the workload's namespace or both from the root's. */
-function runsByCreationTime(a: ChainEntry, b: ChainEntry, namespace: string): boolean {
-  return a.phase === b.phase && a.priority === b.priority && (a.namespace === namespace) === (b.namespace === namespace);
-}
 
 /** The 1-based number of the phase run that starts at `i`. */
 function countRuns(chain: readonly ChainEntry[], i: number): number {
