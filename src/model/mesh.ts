@@ -1,5 +1,7 @@
 // The mesh a render targets, and its namespace inventory.
 
+import type { Trust } from './trust.ts';
+
 export interface InventoryNamespace {
   readonly name: string;
   readonly labels: Readonly<Record<string, string>>;
@@ -18,6 +20,8 @@ export interface Mesh {
   readonly namespaces: readonly InventoryNamespace[];
   /** Where the Mesh sets `spec.output`, to cite when a default output kind breaks a rule. */
   readonly outputAt?: { readonly file: string; readonly line: number; readonly col: number };
+  /** Which signatures images need (spec.trust); undefined renders every image unverified. */
+  readonly trust?: Trust;
 }
 
 export const NEWEST_ISTIO = '1.30';

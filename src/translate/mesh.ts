@@ -7,6 +7,7 @@ import { NEWEST_ISTIO } from '../model/mesh.ts';
 import { at } from '../model/where.ts';
 import { labels, obj, str, strings } from './_fields.ts';
 import { originOf } from './_origin.ts';
+import { buildTrust } from './mesh-trust.ts';
 
 export const DEFAULT_MESH: Mesh = {
   controlPlaneNamespace: 'istio-system',
@@ -59,7 +60,13 @@ export function buildMesh(meshDocs: readonly LoadedDocument[], namespaceDocs: re
     insecureRegistries: strings(spec.insecureRegistries) ?? [],
     namespaces,
     ...(meshDocs[0] && spec.output !== undefined ? { outputAt: outputAt(meshDocs[0]) } : {}),
+    ...trustOf(meshDocs[0], report),
   };
+}
+
+function trustOf(doc: LoadedDocument | undefined, report: Sink): Pick<Mesh, 'trust'> {
+  const trust = doc ? buildTrust(doc, report) : undefined;
+  return trust ? { trust } : {};
 }
 
 function outputAt(doc: LoadedDocument): { file: string; line: number; col: number } {
