@@ -8,6 +8,17 @@ import { loadBytes } from '../load/read-input.ts';
 import { validateDocument } from '../schema/validate-document.ts';
 import { formatPath } from '../model/where.ts';
 import { parseImageRef, pinnedUrl } from './reference.ts';
+import type { Evidence, Verification } from '../model/trust.ts';
+
+/** A lock entry as written: the verification keeps the file's short key `by`. */
+type LockEntry = Omit<ResolvedImage, 'ref' | 'verified'> & { readonly verified?: readonly LockVerification[] };
+interface LockVerification {
+  readonly policy: string;
+  readonly by: string;
+  readonly signedDigest: string;
+  readonly index?: string;
+  readonly evidence: readonly Evidence[];
+}
 
 /** Reference → resolution; `where` gives an entry's position in the lock file, for diagnostics. */
 export type Lock = ReadonlyMap<string, ResolvedImage> & { readonly where?: (key: string) => readonly [number, number] };
@@ -43,7 +54,7 @@ export async function parseLock(bytes: Buffer, file: string, report: (d: Diagnos
     report({ code: 'LOCK_INVALID', severity: 'error', message: e.message, file, line, col, field: formatPath(e.path) });
   }
   if (errors.length > 0) return lock;
-  const images = (doc.value.images ?? {}) as Record<string, Omit<ResolvedImage, 'ref'>>;
+  const images = (doc.value.images ?? {}) as Record<string, LockEntry>;
   for (const key of Object.keys(images)) {
     const e = images[key]!;
     const parsed = parseImageRef(key);
@@ -75,7 +86,16 @@ export async function parseLock(bytes: Buffer, file: string, report: (d: Diagnos
       bad('file:// modules are never locked; remove the entry');
       continue;
     }
-    lock.set(key, { ref: key, ...e });
+    if (e.index !== undefined && ref.scheme !== 'oci') {
+      bad('entry does not agree with its reference: only an OCI image is chosen from an index; run meshext lock');
+      continue;
+    }
+    const { verified, ...facts } = e;
+    lock.set(key, { ref: key, ...facts, ...(verified !== undefined ? { verified: verified.map(verificationOf) } : {}) });
   }
   return Object.assign(lock, { where: (key: string) => doc.locate(['images', key]) });
+}
+
+function verificationOf(v: LockVerification): Verification {
+  return { policy: v.policy, verifiedBy: v.by, signedDigest: v.signedDigest, ...(v.index !== undefined ? { index: v.index } : {}), evidence: v.evidence };
 }
