@@ -107,6 +107,7 @@ export function finalizeTarget(t: Target, image: ResolvedImage | undefined, mesh
     url: image?.url ?? '',
     // OCI pins live in the URL (docs/decisions.md, decision 11); only http(s) modules carry sha256.
     sha256: image?.format === 'http' ? image.moduleSha256 : undefined,
+    verifiedBy: verifiedByOf(image),
     imagePullPolicy: fields.imagePullPolicy,
     imagePullSecret: fields.imagePullSecret,
     config,
@@ -133,3 +134,9 @@ function checkLua(t: Target, mesh: Mesh, minor: number, report: Sink): void {
 }
 
 
+
+/** The signers of every policy the image satisfied, each once, in policy order. */
+function verifiedByOf(image: ResolvedImage | undefined): string | undefined {
+  if (image?.verified === undefined || image.verified.length === 0) return undefined;
+  return [...new Set(image.verified.map((v) => v.verifiedBy))].join(', ');
+}

@@ -7,6 +7,7 @@ import type { Resolved } from './resource.ts';
 export const MANAGED_BY = { 'app.kubernetes.io/managed-by': 'meshext' } as const;
 export const SOURCE_ANNOTATION = 'meshext.dev/source';
 export const IMAGE_ANNOTATION = 'meshext.dev/image';
+export const VERIFIED_BY_ANNOTATION = 'meshext.dev/verified-by';
 
 /** Labels and annotations shared by the resources of one render (they differ only by name and namespace). */
 export interface MetadataCache {
@@ -49,6 +50,7 @@ function annotationsOf(r: Resolved): Record<string, string> | undefined {
   const annotations: Record<string, string> = {};
   if (r.imageRef !== '') annotations[IMAGE_ANNOTATION] = r.imageRef;
   if (r.source !== undefined) annotations[SOURCE_ANNOTATION] = r.source;
+  if (r.verifiedBy !== undefined) annotations[VERIFIED_BY_ANNOTATION] = r.verifiedBy;
   return sortedRecord(annotations);
 }
 

@@ -17,6 +17,8 @@ export interface Resolved {
   /** The pinned module URL; '' for Lua. */
   readonly url: string;
   readonly sha256?: string;
+  /** Who signed the image, per the Mesh's trust policies (`meshext.dev/verified-by`); absent when nothing was verified. */
+  readonly verifiedBy?: string;
   readonly imagePullPolicy?: string;
   readonly imagePullSecret?: string;
   readonly config?: PluginConfig;
