@@ -69,6 +69,8 @@ test('every loadable format resolves by tag to the exact pin, format, module sha
         ref: tagRef(f),
         url: `oci://${reg.host}/${f.repo}@${f.platformDigest}`,
         digest: f.platformDigest,
+        // An index's own digest, whose signatures count for the child chosen from it.
+        ...(f.digest !== f.platformDigest ? { index: f.digest } : {}),
         format: LOADABLE[n]!.format,
         moduleSha256: f.moduleSha256,
         defaults: LOADABLE[n]!.defaults,

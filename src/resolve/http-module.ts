@@ -15,6 +15,8 @@ import type { Transport } from './transport.ts';
 const MAX_UNWRAP = 8;
 
 export interface HttpModule {
+  /** The bytes as downloaded, before unwrapping: what a signature over the published file covers. */
+  readonly downloaded: Buffer;
   readonly module: Uint8Array;
   /** Hex sha256 of the unwrapped module (what WasmPlugin `sha256` means for http(s)). */
   readonly sha256: string;
@@ -27,7 +29,7 @@ export async function fetchHttpModule(transport: Transport, url: string, maxByte
   if (!isWasm(module)) {
     return failure('IMAGE_NOT_LOADABLE', `the download is not a Wasm module, nor gzip or tar around one (it does not start with \\0asm), so Istio cannot load it`);
   }
-  return { module, sha256: createHash('sha256').update(module).digest('hex') };
+  return { downloaded: res.body, module, sha256: createHash('sha256').update(module).digest('hex') };
 }
 
 /** Istio's unboxIfPossible, bounded: returns the original bytes whenever a step fails, as Istio does. */

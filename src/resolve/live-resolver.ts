@@ -5,11 +5,12 @@
 
 import { createHash } from 'node:crypto';
 import type { ResolvedImage } from '../model/image.ts';
+import type { Discovery } from '../model/trust.ts';
 import { fetchBlob } from './blob.ts';
 import { createContentCache } from './cache.ts';
 import { classifyImage } from './formats.ts';
 import { fetchHttpModule } from './http-module.ts';
-import { resolvePlatformManifest } from './manifest.ts';
+import { manifestBytesByDigest, resolvePlatformManifest } from './manifest.ts';
 import type { RepoContext } from './manifest.ts';
 import { createRedactor } from './redact.ts';
 import type { Redactor } from './redact.ts';
@@ -20,6 +21,8 @@ import type { ResolveFailure } from './registry-error.ts';
 import { createTransport } from './transport.ts';
 import type { RetryPolicy, Transport } from './transport.ts';
 import type { Deadline } from './deadline.ts';
+import { discoverSignatures } from './trust/discover.ts';
+import { discoverUrlBundle } from './trust/discover-url.ts';
 
 export type { ResolveFailure } from './registry-error.ts';
 
@@ -45,6 +48,15 @@ export interface LiveResolver {
   resolveAll(refs: readonly ImageRef[]): Promise<Map<string /* canonical */, ResolvedImage | ResolveFailure>>;
   /** The platform manifest digest a tag points at now (for `--locked` drift checks); `sha256:<module>` for http(s). */
   currentDigest(ref: ImageRef): Promise<string | ResolveFailure>;
+  /** Every signature and attestation candidate of `digest` in the image's repository (tags and referrers asked live). */
+  discover(ref: ImageRef, digest: string, opts: { readonly attestations: boolean }): Promise<Discovery | ResolveFailure>;
+  /** A manifest's bytes by digest in the image's repository, hashed and cached (an index, to check it lists the pinned child). */
+  manifestBytes(ref: ImageRef, digest: string): Promise<Buffer | ResolveFailure>;
+  /**
+   * An http(s) module's bundle (`<url>.sigstore.json`, or `signatureUrl`) and the module as
+   * downloaded, before unwrapping, which its message signature covers; the discovery's digest is that download's sha256.
+   */
+  discoverUrl(ref: ImageRef, signatureUrl?: string): Promise<{ readonly discovery: Discovery; readonly artifact: Buffer } | ResolveFailure>;
 }
 
 /** Istio's default ISTIO_WASM_MAX_BINARY_SIZE_BYTES; a layer larger than the largest module Istio accepts is suspect. */
@@ -83,6 +95,9 @@ export function createPullKit(opts: Omit<LiveResolverOptions, 'concurrency' | 'o
 export function createLiveResolver(opts: LiveResolverOptions): LiveResolver {
   const kit = createPullKit(opts);
   const named = (ref: ImageRef, f: ResolveFailure): ResolveFailure => failure(f.code, kit.redactor.redact(`image ${ref.canonical}: ${f.message}`));
+  const log = opts.log ? (line: string): void => opts.log!(kit.redactor.redact(line)) : undefined;
+  // Signatures are found by tag and by the referrers API, which no cache may answer: the lock carries them instead.
+  const notOffline = failure('RESOLVE_FAILED', 'signatures are looked up live (tags and the referrers API are never cached), which --offline forbids; the lock must carry the evidence: run meshext lock');
 
   async function resolveOne(ref: ImageRef): Promise<ResolvedImage | ResolveFailure> {
     switch (ref.scheme) {
@@ -105,6 +120,7 @@ export function createLiveResolver(opts: LiveResolverOptions): LiveResolver {
           ref: ref.canonical,
           url: pinnedUrl(ref, pm.digest),
           digest: pm.digest,
+          ...(pm.index !== undefined ? { index: pm.index } : {}),
           format: facts.format,
           moduleSha256: createHash('sha256').update(facts.module).digest('hex'),
           defaults: facts.defaults,
@@ -157,7 +173,49 @@ export function createLiveResolver(opts: LiveResolverOptions): LiveResolver {
       const late = await beforeDeadline([ref], async () => void (digest = await tracked(ref, () => currentDigestOf(ref))));
       return late.get(ref.canonical) ?? digest!;
     },
+    async discover(ref, digest, { attestations }) {
+      return one(ref, `signatures of ${digest}`, async () => {
+        if (ref.scheme !== 'oci') return named(ref, failure('RESOLVE_FAILED', 'only an OCI image has signatures in a registry'));
+        if (opts.offline) return named(ref, notOffline);
+        const found = await discoverSignatures(kit.repo(ref), digest, { attestations, ...(log ? { log } : {}) });
+        return isFailure(found) ? named(ref, found) : found;
+      });
+    },
+    async manifestBytes(ref, digest) {
+      return one(ref, `manifest ${digest}`, async () => {
+        if (ref.scheme !== 'oci') return named(ref, failure('RESOLVE_FAILED', 'only an OCI image has manifests'));
+        const bytes = await manifestBytesByDigest(kit.repo(ref), digest);
+        return isFailure(bytes) ? named(ref, bytes) : bytes;
+      });
+    },
+    async discoverUrl(ref, signatureUrl) {
+      return one(ref, 'signature bundle', async () => {
+        if (ref.scheme !== 'http' && ref.scheme !== 'https') return named(ref, failure('RESOLVE_FAILED', 'only an http(s) module has a bundle beside it'));
+        if (opts.offline) return named(ref, notOffline);
+        const [m, found] = await Promise.all([fetchHttpModule(kit.transport, ref.url, kit.maxLayerBytes), discoverUrlBundle(kit.transport, ref.url, signatureUrl)]);
+        if (isFailure(m)) return named(ref, m);
+        if (isFailure(found)) return named(ref, found);
+        const digest = `sha256:${createHash('sha256').update(m.downloaded).digest('hex')}`;
+        return { discovery: { digest, found: found ? [found] : [], lookedAt: ['url'] }, artifact: m.downloaded };
+      });
+    },
   };
+
+  /**
+   * One piece of work for a reference, guarded and bounded by the render's deadline like resolveAll;
+   * tracked under its own name, so it may run beside the reference's resolution without either
+   * taking the other's place in the deadline's record.
+   */
+  async function one<T>(ref: ImageRef, what: string, run: () => Promise<T | ResolveFailure>): Promise<T | ResolveFailure> {
+    if (deadline === undefined) return guarded(ref, run);
+    const key = `${ref.canonical} (${what})`;
+    let result: T | ResolveFailure | undefined;
+    const work = deadline.within(key, () => guarded(ref, run)).then((r) => void (result = r));
+    const late = await Promise.race([work.then(() => undefined), deadline.expired([key], kit.redactor.redact)]);
+    const waiting = late?.get(key);
+    if (waiting !== undefined) return named(ref, failure('DEADLINE_EXCEEDED', `${what}: still pending when the render's deadline passed (${deadline.source}): ${waiting}`));
+    return result!;
+  }
 
   function currentDigestOf(ref: ImageRef): Promise<string | ResolveFailure> {
     return guarded(ref, async () => {

@@ -9,7 +9,7 @@ import type { ContentCache } from './cache.ts';
 import { digestOf, isSupportedDigest, matchesDigest } from './cache.ts';
 import { failure, isFailure, toFailure } from './registry-error.ts';
 import type { ResolveFailure } from './registry-error.ts';
-import type { Transport } from './transport.ts';
+import type { HttpResponse, Transport } from './transport.ts';
 
 export const MEDIA = {
   ociIndex: 'application/vnd.oci.image.index.v1+json',
@@ -42,6 +42,8 @@ export interface ImageManifest {
   readonly config: Descriptor;
   readonly layers: readonly Descriptor[];
   readonly annotations: Readonly<Record<string, string>>;
+  /** The manifest this one refers to (an OCI 1.1 referrer: a signature, an SBOM). */
+  readonly subject?: Descriptor;
 }
 export interface IndexManifest {
   readonly kind: 'index';
@@ -64,11 +66,14 @@ export interface FetchedManifest {
   readonly manifest: Manifest;
 }
 
-/** The platform image a reference names: a tag or digest, through any index, to one image manifest. */
+/**
+ * The platform image a reference names: a tag or digest, through any index, to one image manifest.
+ * `index` is the digest of the top-level index it was chosen from, when the reference names one.
+ */
 export async function resolvePlatformManifest(
   ctx: RepoContext,
   ref: { readonly tag?: string; readonly digest?: string },
-): Promise<(FetchedManifest & { readonly manifest: ImageManifest }) | ResolveFailure> {
+): Promise<(FetchedManifest & { readonly manifest: ImageManifest; readonly index?: string }) | ResolveFailure> {
   let top: FetchedManifest | ResolveFailure;
   if (ref.digest !== undefined) top = await manifestByDigest(ctx, ref.digest);
   else {
@@ -76,10 +81,11 @@ export async function resolvePlatformManifest(
     if (isFailure(head)) return head;
     top = head !== undefined ? await manifestByDigest(ctx, head) : await manifestByTag(ctx, ref.tag ?? 'latest');
   }
+  const index = !isFailure(top) && top.manifest.kind === 'index' ? top.digest : undefined;
   for (let depth = 0; depth <= MAX_NESTING; depth++) {
     if (isFailure(top)) return top;
     const m = top.manifest;
-    if (m.kind === 'image') return { ...top, manifest: m };
+    if (m.kind === 'image') return { ...top, manifest: m, ...(index !== undefined ? { index } : {}) };
     const child = selectPlatform(m);
     if (isFailure(child)) return child;
     top = await manifestByDigest(ctx, child.digest);
@@ -104,8 +110,8 @@ export function selectPlatform(index: IndexManifest): Descriptor | ResolveFailur
 
 /** HEAD a tag for its digest; undefined when the registry sends no usable Docker-Content-Digest. */
 export async function headManifest(ctx: RepoContext, reference: string): Promise<string | undefined | ResolveFailure> {
-  const res = await ctx.transport.registry({ ...target(ctx), method: 'HEAD', path: manifestPath(ctx, reference), headers: { accept: MANIFEST_ACCEPT }, ok: [200], maxBytes: 0 });
-  if ('kind' in res || isFailure(res)) return toFailure(res);
+  const res = await requestManifest(ctx, 'HEAD', reference, 0, [200]);
+  if (isFailure(res)) return res;
   const d = res.headers.get('docker-content-digest');
   return d !== null && isSupportedDigest(d) ? d : undefined;
 }
@@ -127,6 +133,48 @@ export async function manifestByDigest(ctx: RepoContext, digest: string): Promis
   return { digest, ...got };
 }
 
+/**
+ * A manifest's bytes by digest, hashed and cached like every manifest but not parsed: for content
+ * whose shape the caller judges (a signature's manifest, an index whose entries are re-checked).
+ */
+export async function manifestBytesByDigest(ctx: RepoContext, digest: string, maxBytes = MAX_MANIFEST_BYTES): Promise<Buffer | ResolveFailure> {
+  if (!isSupportedDigest(digest)) return failure('RESOLVE_FAILED', `digest ${digest} uses an algorithm meshext cannot check`);
+  const cached = await ctx.cache.get('manifests', digest, maxBytes);
+  if (cached !== undefined) return cached;
+  const res = await requestManifest(ctx, 'GET', digest, maxBytes, [200]);
+  if (isFailure(res)) return res;
+  if (!matchesDigest(res.body, digest)) {
+    return failure('SHA256_MISMATCH', `the registry sent manifest bytes whose digest is ${digestOf(res.body, digest.split(':')[0])}, not the requested ${digest}`);
+  }
+  await ctx.cache.put('manifests', digest, res.body);
+  return res.body;
+}
+
+/**
+ * What a tag names now, or undefined when the registry has no such tag (404): a HEAD for its
+ * digest, then the bytes by digest, which the cache answers, as a platform tag is resolved. Not parsed.
+ */
+export async function tagManifestIfPresent(ctx: RepoContext, tag: string, maxBytes = MAX_MANIFEST_BYTES): Promise<{ readonly digest: string; readonly bytes: Buffer } | undefined | ResolveFailure> {
+  const head = await requestManifest(ctx, 'HEAD', tag, 0, [200, 404]);
+  if (isFailure(head)) return head;
+  if (head.status === 404) return undefined;
+  const named = head.headers.get('docker-content-digest');
+  if (named !== null && isSupportedDigest(named)) {
+    const bytes = await manifestBytesByDigest(ctx, named, maxBytes);
+    return isFailure(bytes) ? bytes : { digest: named, bytes };
+  }
+  const res = await requestManifest(ctx, 'GET', tag, maxBytes, [200, 404]);
+  if (isFailure(res)) return res;
+  if (res.status === 404) return undefined;
+  const digest = digestOf(res.body)!;
+  const claimed = res.headers.get('docker-content-digest');
+  if (claimed !== null && claimed.startsWith('sha256:') && claimed !== digest) {
+    return failure('SHA256_MISMATCH', `the registry says tag ${tag} is ${claimed}, but the manifest it sent hashes to ${digest}`);
+  }
+  await ctx.cache.put('manifests', digest, res.body);
+  return { digest, bytes: res.body };
+}
+
 /** A manifest by tag, when HEAD gave no digest: the digest is the hash of the bytes we got. */
 async function manifestByTag(ctx: RepoContext, tag: string): Promise<FetchedManifest | ResolveFailure> {
   const got = await getManifest(ctx, tag);
@@ -141,18 +189,16 @@ async function manifestByTag(ctx: RepoContext, tag: string): Promise<FetchedMani
 }
 
 async function getManifest(ctx: RepoContext, reference: string): Promise<{ bytes: Buffer; manifest: Manifest; headerDigest: string | null } | ResolveFailure> {
-  const res = await ctx.transport.registry({
-    ...target(ctx),
-    method: 'GET',
-    path: manifestPath(ctx, reference),
-    headers: { accept: MANIFEST_ACCEPT },
-    ok: [200],
-    maxBytes: MAX_MANIFEST_BYTES,
-  });
-  if ('kind' in res || isFailure(res)) return toFailure(res);
+  const res = await requestManifest(ctx, 'GET', reference, MAX_MANIFEST_BYTES, [200]);
+  if (isFailure(res)) return res;
   const manifest = parseManifest(res.body, res.headers.get('content-type') ?? undefined);
   if (typeof manifest === 'string') return failure('RESOLVE_FAILED', `manifest ${reference}: ${manifest}`);
   return { bytes: res.body, manifest, headerDigest: res.headers.get('docker-content-digest') };
+}
+
+async function requestManifest(ctx: RepoContext, method: 'GET' | 'HEAD', reference: string, maxBytes: number, ok: readonly number[]): Promise<HttpResponse | ResolveFailure> {
+  const res = await ctx.transport.registry({ ...target(ctx), method, path: manifestPath(ctx, reference), headers: { accept: MANIFEST_ACCEPT }, ok, maxBytes });
+  return 'kind' in res || isFailure(res) ? toFailure(res) : res;
 }
 
 const target = (ctx: RepoContext): { registry: string; repository: string } => ({ registry: ctx.registry, repository: ctx.repository });
@@ -185,7 +231,17 @@ export function parseManifest(bytes: Uint8Array, contentType?: string): Manifest
   if (typeof config === 'string') return `config: ${config}`;
   const layers = descriptors(json.layers);
   if (typeof layers === 'string') return `layers: ${layers}`;
-  return { kind: 'image', mediaType, ...(declared !== undefined ? { declaredMediaType: declared } : {}), config, layers, annotations: strings(json.annotations) };
+  const subject = json.subject === undefined ? undefined : descriptor(json.subject);
+  if (typeof subject === 'string') return `subject: ${subject}`;
+  return {
+    kind: 'image',
+    mediaType,
+    ...(declared !== undefined ? { declaredMediaType: declared } : {}),
+    config,
+    layers,
+    annotations: strings(json.annotations),
+    ...(subject !== undefined ? { subject } : {}),
+  };
 }
 
 function descriptors(v: unknown): Descriptor[] | string {
@@ -200,7 +256,8 @@ function descriptors(v: unknown): Descriptor[] | string {
   return out;
 }
 
-function descriptor(v: unknown): Descriptor | string {
+/** One descriptor (image-spec descriptor.md): an error text if it is not one. */
+export function descriptor(v: unknown): Descriptor | string {
   if (typeof v !== 'object' || v === null) return 'is not a descriptor object';
   const o = v as Record<string, unknown>;
   if (typeof o.mediaType !== 'string') return 'has no mediaType';

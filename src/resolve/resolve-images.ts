@@ -3,6 +3,7 @@
 
 import type { Diagnostic, Sink } from '../model/diagnostic.ts';
 import type { ResolvedImage } from '../model/image.ts';
+import type { Discovery } from '../model/trust.ts';
 import type { Origin } from '../model/extension.ts';
 import { at } from '../model/where.ts';
 import type { ImageRef } from './reference.ts';
@@ -18,6 +19,12 @@ export interface ResolveFailure {
 export interface LiveResolverLike {
   resolveAll(refs: readonly ImageRef[]): Promise<Map<string, ResolvedImage | ResolveFailure>>;
   currentDigest(ref: ImageRef): Promise<string | ResolveFailure>;
+  /** Signature and attestation candidates of `digest` in the image's repository; an --offline resolver refuses. */
+  discover(ref: ImageRef, digest: string, opts: { readonly attestations: boolean }): Promise<Discovery | ResolveFailure>;
+  /** A manifest by digest in the image's repository, hashed (and cached): an index, for the index→child check. */
+  manifestBytes(ref: ImageRef, digest: string): Promise<Buffer | ResolveFailure>;
+  /** An http(s) module's bundle and the module as downloaded (what a message signature covers); an --offline resolver refuses. */
+  discoverUrl(ref: ImageRef, signatureUrl?: string): Promise<{ readonly discovery: Discovery; readonly artifact: Buffer } | ResolveFailure>;
 }
 
 export interface ResolveOptions {
