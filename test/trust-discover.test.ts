@@ -11,6 +11,8 @@ import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import type { Discovery, Found } from '../src/model/trust.ts';
+import { nowMs } from '../src/model/clock.ts';
+import { createDeadline } from '../src/resolve/deadline.ts';
 import { createLiveResolver } from '../src/resolve/live-resolver.ts';
 import type { LiveResolverOptions } from '../src/resolve/live-resolver.ts';
 import { parseImageRef } from '../src/resolve/reference.ts';
@@ -303,12 +305,16 @@ test('an http(s) module: the bundle at <url>.sigstore.json, the module as downlo
   }
 });
 
-/** A registry for what 2.8 cannot do: one repository `r` holding `manifests` by digest or tag and `blobs`; `referrers` answers the API when given. */
-async function fakeRegistry(opts: { manifests: Record<string, BuiltImage>; blobs: Record<string, Buffer>; referrers?: Buffer }): Promise<{ host: string; seen: string[]; close(): void }> {
+/**
+ * A registry for what 2.8 cannot do: one repository `r` holding `manifests` by digest or tag and
+ * `blobs`; `referrers` answers the API when given; a request whose path matches `stall` gets no answer.
+ */
+async function fakeRegistry(opts: { manifests: Record<string, BuiltImage>; blobs: Record<string, Buffer>; referrers?: Buffer; stall?: RegExp }): Promise<{ host: string; seen: string[]; close(): void }> {
   const seen: string[] = [];
   const server: Server = createServer((req, res) => {
     const path = req.url ?? '/';
     seen.push(`${req.method} ${path}`);
+    if (opts.stall?.test(path)) return;
     const m = /^\/v2\/r\/(manifests|blobs|referrers)\/(.+)$/.exec(path);
     if (m?.[1] === 'referrers' && opts.referrers) return void res.writeHead(200, { 'content-type': OCI_INDEX }).end(opts.referrers);
     const manifest = m?.[1] === 'manifests' ? opts.manifests[m[2]!] : undefined;
@@ -371,6 +377,23 @@ test('fake server (a registry cannot be made to serve them): a .sig layer whose 
       code: 'SHA256_MISMATCH',
       message: `image ${r.canonical}: looking for signatures of ${img.digest}: tag ${t}: blob ${layer} arrived as ${tampered.length} bytes hashing to ${digestOf(tampered)}; the registry or a proxy altered or truncated it`,
     });
+  } finally {
+    fake.close();
+  }
+});
+
+test('fake server (a registry that stops answering): discovery ends at the render deadline, saying it waited for the referrers list', async () => {
+  const img = fsImage([[{ name: 'plugin.wasm', data: wasm('stalled') }]]);
+  const fake = await fakeRegistry({ manifests: {}, blobs: {}, stall: /\/referrers\// });
+  try {
+    const r = ref(`${fake.host}/r@${img.digest}`);
+    const deadline = createDeadline({ start: nowMs(), ms: 1000, source: '--timeout 1s' });
+    const got = (await resolver({ deadline }).discover(r, img.digest, { attestations: false })) as { code: string; message: string };
+    assert.is(got.code, 'DEADLINE_EXCEEDED');
+    assert.match(
+      got.message,
+      new RegExp(`^image ${r.canonical.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: signatures of ${img.digest}: still pending when the render's deadline passed \\(--timeout 1s\\): waiting for .* \\(GET http://${fake.host}/v2/r/referrers/${img.digest}\\), no answer after `),
+    );
   } finally {
     fake.close();
   }
