@@ -158,7 +158,7 @@ function failure(e: Evaluation, name: string, lookedAt: readonly string[] | unde
   const identities = refused.filter((j) => j.refusedBy === 'identity' && j.signer !== undefined);
   const head =
     identities.length > 0
-      ? `signed by ${unique(identities.map((j) => j.signer!))}, which policy ${wants.policy} does not accept (it accepts: ${wants.accepts})`
+      ? `signed by ${unique(identities.map((j) => `${j.signer!}${j.sourceRepository !== undefined ? ` (source repository ${j.sourceRepository})` : ''}`))}, which policy ${wants.policy} does not accept (it accepts: ${wants.accepts})`
       : unique(refused.map((j) => j.reason ?? 'not verified'));
   const rest = identities.length > 0 ? refused.filter((j) => j.refusedBy !== 'identity') : [];
   const also = rest.length > 0 ? `; also ${unique(rest.map((j) => j.reason ?? 'not verified'))}` : '';
