@@ -1,16 +1,21 @@
-// The one entry to the core, so every adapter renders alike: load → classify → translate → expand → resolve →
-// finalize → emit. The CLI, KRM and Argo CD adapters only build a RenderRequest and turn a
-// RenderResult into bytes and an exit code.
+// The one entry to the core, so every adapter renders alike: load → classify → (per Mesh of the chosen
+// cluster) translate → expand → resolve (once for all of them) → finalize → emit (per cluster). The
+// CLI, KRM and Argo CD adapters only build a RenderRequest and turn a RenderResult into bytes and an
+// exit code.
 
 import { join } from 'node:path';
 import type { LoadedDocument } from './load/parse-documents.ts';
 import { loadBytes, loadPaths } from './load/read-input.ts';
 import type { Diagnostic, Sink } from './model/diagnostic.ts';
 import { cmp, hasErrors, sortDiagnostics } from './model/diagnostic.ts';
+import type { Extension } from './model/extension.ts';
 import type { Mesh } from './model/mesh.ts';
 import { classifyDocuments, translateDeclarations } from './translate/index.ts';
 import type { Classified } from './translate/index.ts';
+import { buildFleet, chooseClusters, clusterReport } from './translate/fleet.ts';
+import type { ClusterChoice, Fleet } from './translate/fleet.ts';
 import { expandExtension } from './expand/expand-extension.ts';
+import { checkPlacements, placeExtensions, tenantElsewhere } from './expand/select-clusters.ts';
 import type { Target } from './expand/target.ts';
 import { fieldPath } from './expand/field-path.ts';
 import { isPseudoFile } from './model/where.ts';
@@ -18,10 +23,12 @@ import type { Lock } from './resolve/lock.ts';
 import { LOCK_FILE, readLock } from './resolve/lock.ts';
 import type { ImageUse, LiveResolverLike } from './resolve/resolve-images.ts';
 import { resolveImages } from './resolve/resolve-images.ts';
+import { parseImageRef } from './resolve/reference.ts';
 import type { ResolvedImage } from './model/image.ts';
 import { finalizeTarget } from './emit/finalize.ts';
 import type { Placement, Resolved } from './emit/resource.ts';
 import { emitResources } from './emit/emit-resources.ts';
+import { checkServedKinds } from './emit/served-kinds.ts';
 import type { Emitted } from './emit/emit-resources.ts';
 import { minorOf, SUPPORTED_MAX, SUPPORTED_MIN } from './emit/versions.ts';
 
@@ -45,11 +52,34 @@ export interface RenderRequest {
   readonly allowEmpty: boolean;
   /** 'render' resolves; 'none' (validate, explain) never touches the network; 'relock' resolves every reference afresh. */
   readonly mode: 'render' | 'none' | 'relock';
+  /**
+   * The cluster to render (`--cluster`, Argo CD's parameter `cluster`, the ExtensionGenerator's
+   * spec.cluster): its Meshes, one per revision. Implied when the Meshes name one cluster.
+   */
+  readonly cluster?: string;
+  /** Where `cluster` was given, for messages (default `--cluster`). */
+  readonly clusterFrom?: string;
+  /** Render every cluster, each into `result.clusters` (`render --all-clusters`). */
+  readonly allClusters?: boolean;
+  /** The API versions the destination cluster serves (Argo CD's KUBE_API_VERSIONS): every output kind must be among them. */
+  readonly apiVersions?: readonly string[];
   /** Builds the live resolver; called only when an image must be resolved over the network. */
   readonly live?: (opts: { readonly insecureRegistries: readonly string[]; readonly offline: boolean }) => Promise<LiveResolverLike>;
 }
 
+/** One cluster's render: its Meshes (one per control-plane revision) and, together, their resources. */
+export interface ClusterRender {
+  /** Undefined when the only Mesh names no cluster. */
+  readonly cluster: string | undefined;
+  readonly meshes: readonly Mesh[];
+  readonly resources: readonly Emitted[];
+  readonly stream: Iterable<Emitted>;
+  /** Per Mesh (in `meshes` order), one Resolved per declaration and namespace, made when read (validate, explain). */
+  readonly resolvedByMesh: readonly (readonly Resolved[])[];
+}
+
 export interface RenderResult {
+  /** Every cluster rendered, one after another (one cluster unless `allClusters`). */
   readonly resources: readonly Emitted[];
   /** The same resources, made as they are read: what a caller that only writes them out reads, so memory stays near the output size. */
   readonly stream: Iterable<Emitted>;
@@ -58,12 +88,26 @@ export interface RenderResult {
   readonly diagnostics: readonly Diagnostic[];
   /** 0 rendered, 1 invalid input, 3 image resolution failed. */
   readonly exitCode: 0 | 1 | 3;
+  /** The render's Mesh: the first of the cluster rendered. */
   readonly mesh?: Mesh;
+  /** Every Mesh of the repository. */
+  readonly fleet?: Fleet;
+  /** The clusters rendered, each with its own resources (`render --all-clusters` writes one file each). */
+  readonly clusters: readonly ClusterRender[];
   readonly root?: string;
   readonly lockFile?: string;
   /** Canonical reference → resolution of every image used (what `meshext lock` writes). */
   readonly images: ReadonlyMap<string, ResolvedImage>;
   readonly classified?: Classified;
+}
+
+/** One Mesh's part of a render, translated and expanded; `report` names its cluster in a fleet. */
+interface MeshPart {
+  readonly choice: ClusterChoice;
+  readonly mesh: Mesh;
+  readonly report: Sink;
+  readonly extensions: readonly Extension[];
+  readonly targets: readonly Target[];
 }
 
 export async function render(req: RenderRequest): Promise<RenderResult> {
@@ -76,7 +120,7 @@ export async function render(req: RenderRequest): Promise<RenderResult> {
     seen.add(k);
     diagnostics.push(d);
   };
-  const empty = { resources: [], stream: [], resolved: [], targets: [], images: new Map() };
+  const empty = { resources: [], stream: [], resolved: [], targets: [], clusters: [], images: new Map() };
   const fail = (exitCode: 1 | 3, extra: Partial<RenderResult> = {}): RenderResult => ({ ...empty, ...extra, diagnostics: sortDiagnostics(diagnostics), exitCode });
 
   let root: string | undefined;
@@ -89,70 +133,62 @@ export async function render(req: RenderRequest): Promise<RenderResult> {
   }
   docs.push(...(req.documents ?? []));
   const classified = classifyDocuments(docs, report, req.defaultNamespace);
-  const { mesh, extensions } = translateDeclarations(classified, report);
-  checkMesh(mesh, classified, report);
-  if (hasErrors(diagnostics)) return fail(1, { mesh, root, classified });
+  // Every Mesh is read; only the chosen cluster's are translated and expanded (docs/decisions.md, decision 40).
+  const fleet = buildFleet(classified.meshes, classified.namespaces, report);
+  for (const m of fleet.meshes) checkMesh(m, fleet.docs.get(m), report);
+  const chosen = hasErrors(diagnostics) ? [] : chooseClusters(fleet, { cluster: req.cluster, from: req.clusterFrom, all: req.allClusters }, report);
+  const mesh = chosen[0]?.meshes[0] ?? fleet.meshes[0]!;
+  if (hasErrors(diagnostics)) return fail(1, { mesh, fleet, root, classified });
 
-  const targets = extensions.flatMap((e) => expandExtension(e, mesh, report));
-  if (hasErrors(diagnostics)) return fail(1, { mesh, root, classified });
-  if (extensions.length === 0 && classified.declarations.length === 0 && !req.allowEmpty) {
+  const parts = meshParts(classified, fleet, chosen, report);
+  const targets = parts.flatMap((p) => p.targets);
+  if (hasErrors(diagnostics)) return fail(1, { mesh, fleet, root, classified });
+  if (parts.every((p) => p.extensions.length === 0) && classified.declarations.length === 0 && !req.allowEmpty) {
     report({ code: 'NOTHING_TO_RENDER', severity: 'error', message: `nothing to render: no extension declaration found${req.stdin ? ' on stdin' : ` under ${req.paths.length > 0 ? req.paths.join(', ') : '.'}`} (pass --allow-empty to print an empty stream on purpose)${unreadNote(classified)}` });
-    return fail(1, { mesh, root, classified });
+    return fail(1, { mesh, fleet, root, classified });
   }
 
   const lockFile = req.lockPath ?? (root !== undefined ? join(root, LOCK_FILE) : undefined);
   let lock: Lock | undefined;
   if (lockFile) lock = await readLock(lockFile, req.lockPath ?? LOCK_FILE, report);
-  if (hasErrors(diagnostics)) return fail(1, { mesh, root, classified, lockFile });
+  if (hasErrors(diagnostics)) return fail(1, { mesh, fleet, root, classified, lockFile });
   if (req.locked && req.mode === 'render' && lock === undefined) {
     report({ code: 'LOCK_MISSING', severity: 'error', message: `--locked needs a lock, and ${lockFile ?? 'none'} does not exist; run meshext lock` });
-    return fail(1, { mesh, root, classified, lockFile });
+    return fail(1, { mesh, fleet, root, classified, lockFile });
   }
+  // Images are resolved once for every cluster of the render (one lock for the fleet, decision 44).
   const uses = imageUses(targets);
-  const res = await resolveImages(uses, { lock, mode: req.mode, offline: req.offline, locked: req.locked, live: req.live ? () => req.live!({ insecureRegistries: mesh.insecureRegistries, offline: false }) : undefined, cached: req.live ? () => req.live!({ insecureRegistries: mesh.insecureRegistries, offline: true }) : undefined }, report);
-  if (res.failed) return fail(hasCode(diagnostics, ['INVALID_REFERENCE', 'LOCK_INVALID']) ? 1 : 3, { mesh, root, classified, lockFile });
+  const insecureRegistries = [...new Set(parts.flatMap((p) => p.mesh.insecureRegistries))].sort();
+  const res = await resolveImages(uses, { lock, mode: req.mode, offline: req.offline, locked: req.locked, live: req.live ? () => req.live!({ insecureRegistries, offline: false }) : undefined, cached: req.live ? () => req.live!({ insecureRegistries, offline: true }) : undefined }, report);
+  if (res.failed) return fail(hasCode(diagnostics, ['INVALID_REFERENCE', 'LOCK_INVALID']) ? 1 : 3, { mesh, fleet, root, classified, lockFile });
 
   if (req.locked && lock && req.mode === 'render') {
-    // --locked fails wherever `meshext lock` would change the file, stale entries included.
-    const stale = [...lock.keys()].filter((k) => !res.resolved.has(k));
+    // --locked fails wherever `meshext lock` would change the file, stale entries included. A render
+    // of some clusters does not use the other clusters' images, which the fleet's lock keeps.
+    const others = parts.length < fleet.meshes.length ? declaredImages(classified, fleet.meshes[0]!) : new Set<string>();
+    const stale = [...lock.keys()].filter((k) => !res.resolved.has(k) && !others.has(k));
     if (stale.length > 0) {
       const [line, col] = lock.where?.(stale[0]!) ?? [undefined, undefined];
       report({ code: 'LOCK_MISMATCH', severity: 'error', message: `the lock pins images no declaration uses (${stale.join(', ')}), which --locked forbids; run meshext lock`, file: req.lockPath ?? LOCK_FILE, line, col, field: `images.${stale[0]}` });
-      return fail(1, { mesh, root, classified, lockFile });
+      return fail(1, { mesh, fleet, root, classified, lockFile });
     }
   }
-  // A target is one declaration with the same overrides applied in all its namespaces: it is
-  // finalized once (and reports once) and placed in each of them (work per set of overrides, not per namespace).
-  const placements: Placement[] = [];
-  const placed: Target[] = [];
-  for (const t of targets) {
-    const image = t.ext.lua === undefined ? res.images.get(t.fields.image)! : undefined;
-    const r = finalizeTarget(t, image, mesh, isPseudoFile(t.ext.origin.file) ? undefined : t.ext.origin.file, report);
-    if (!r) continue;
-    placements.push({ resolved: r, namespaces: t.namespaces });
-    placed.push(t);
-  }
-  const emission = emitResources(placements, report);
-  if (hasErrors(diagnostics)) return fail(1, { mesh, root, classified, lockFile, targets });
-  if (emission.count === 0 && !req.allowEmpty) {
-    report({ code: 'NOTHING_TO_RENDER', severity: 'error', message: `nothing to render: the declarations produce no resource (pass --allow-empty to print an empty stream on purpose)${unreadNote(classified)}` });
-    return fail(1, { mesh, root, classified, lockFile, targets });
-  }
-  let resources: Emitted[] | undefined;
-  let resolved: Resolved[] | undefined;
+  const clusters = chosen.map((choice) => renderCluster(choice, parts.filter((p) => p.choice === choice), () => res.images, fleet, req, unreadNote(classified), report));
+  if (hasErrors(diagnostics)) return fail(1, { mesh, fleet, root, classified, lockFile, targets });
   return {
     get resources() {
-      return (resources ??= [...emission]);
+      return clusters.length === 1 ? clusters[0]!.resources : clusters.flatMap((c) => c.resources);
     },
-    stream: emission,
-    // One Resolved per declaration and namespace, made only for a caller that reads them (validate, explain).
+    stream: clusters.length === 1 ? clusters[0]!.stream : chain(clusters.map((c) => c.stream)),
     get resolved() {
-      return (resolved ??= perNamespace(placements, placed));
+      return clusters.flatMap((c) => c.resolvedByMesh.flat());
     },
     targets,
     diagnostics: sortDiagnostics(diagnostics),
     exitCode: 0,
     mesh,
+    fleet,
+    clusters,
     root,
     lockFile,
     images: res.resolved,
@@ -160,10 +196,89 @@ export async function render(req: RenderRequest): Promise<RenderResult> {
   };
 }
 
-function checkMesh(mesh: Mesh, c: Classified, report: Sink): void {
+/** Each chosen Mesh's declarations: translated for it, placed in its cluster, expanded over its inventory. */
+function meshParts(classified: Classified, fleet: Fleet, chosen: readonly ClusterChoice[], report: Sink): MeshPart[] {
+  const parts: MeshPart[] = [];
+  for (const choice of chosen) {
+    for (const mesh of choice.meshes) {
+      // Translation reads documents alone: its findings are the same in every cluster.
+      const extensions = translateDeclarations(classified, mesh, report);
+      if (parts.length === 0) checkPlacements(extensions, fleet.meshes, report);
+      const r = clusterReport(report, mesh, fleet);
+      const elsewhere = tenantElsewhere(fleet.meshes, mesh);
+      const targets = placeExtensions(extensions, mesh, fleet.meshes, r).flatMap((e) => expandExtension(e, mesh, r, elsewhere));
+      parts.push({ choice, mesh, report: r, extensions, targets });
+    }
+  }
+  return parts;
+}
+
+/**
+ * One cluster's resources: each Mesh's targets finalized with that Mesh's version and output (and
+ * revision), then emitted together, sorted and checked for duplicates as one output.
+ */
+function renderCluster(choice: ClusterChoice, parts: readonly MeshPart[], imagesOf: (p: MeshPart) => ReadonlyMap<string, ResolvedImage>, fleet: Fleet, req: RenderRequest, note: string, report: Sink): ClusterRender {
+  // A target is one declaration with the same overrides applied in all its namespaces: it is
+  // finalized once (and reports once) and placed in each of them (work per set of overrides, not per namespace).
+  const placements: Placement[] = [];
+  const placed: Target[] = [];
+  const bounds: number[] = [];
+  for (const p of parts) {
+    const images = imagesOf(p);
+    for (const t of p.targets) {
+      const image = t.ext.lua === undefined ? images.get(t.fields.image)! : undefined;
+      const r = finalizeTarget(t, image, p.mesh, isPseudoFile(t.ext.origin.file) ? undefined : t.ext.origin.file, p.report);
+      if (!r) continue;
+      placements.push({ resolved: r, namespaces: t.namespaces });
+      placed.push(t);
+    }
+    bounds.push(placements.length);
+  }
+  const inCluster = fleet.meshes.length > 1 && choice.cluster !== undefined ? clusterReport(report, { ...parts[0]!.mesh, revision: undefined }, fleet) : report;
+  const emission = emitResources(placements, inCluster);
+  if (req.apiVersions !== undefined) checkServedKinds(placements, req.apiVersions, choice.cluster, report);
+  if (emission.count === 0 && !req.allowEmpty) {
+    inCluster({ code: 'NOTHING_TO_RENDER', severity: 'error', message: `nothing to render: the declarations produce no resource (pass --allow-empty to print an empty stream on purpose)${note}` });
+  }
+  let resources: Emitted[] | undefined;
+  let resolved: Resolved[][] | undefined;
+  return {
+    cluster: choice.cluster,
+    meshes: parts.map((p) => p.mesh),
+    get resources() {
+      return (resources ??= [...emission]);
+    },
+    stream: emission,
+    // One Resolved per declaration and namespace, made only for a caller that reads them (validate, explain).
+    get resolvedByMesh() {
+      return (resolved ??= bounds.map((end, i) => perNamespace(placements.slice(bounds[i - 1] ?? 0, end), placed.slice(bounds[i - 1] ?? 0, end))));
+    },
+  };
+}
+
+function* chain<T>(iterables: readonly Iterable<T>[]): Iterable<T> {
+  for (const it of iterables) yield* it;
+}
+
+/**
+ * Every image any declaration names, canonical, for --locked in a render of some clusters: the
+ * fleet's lock also pins what the other clusters use.
+ */
+function declaredImages(classified: Classified, mesh: Mesh): Set<string> {
+  const out = new Set<string>();
+  for (const e of translateDeclarations(classified, mesh, () => {})) {
+    for (const image of [e.image, ...(e.overrides ?? []).map((o) => o.image)]) {
+      if (!image) continue;
+      const p = parseImageRef(image);
+      if (!('error' in p)) out.add(p.ref.canonical);
+    }
+  }
+  return out;
+}
+
+function checkMesh(mesh: Mesh, doc: LoadedDocument | undefined, report: Sink): void {
   const minor = minorOf(mesh.istioVersion);
   if (minor === undefined || minor < SUPPORTED_MIN || minor > SUPPORTED_MAX) {
-    const doc = c.meshes[0];
     const [line, col] = doc ? doc.locate(['spec', 'istioVersion']) : [undefined, undefined];
     report({ code: 'VERSION_GATED', severity: 'error', message: `istioVersion ${mesh.istioVersion} is not supported: meshext emits for Istio 1.${SUPPORTED_MIN} to 1.${SUPPORTED_MAX}`, file: doc?.file, line, col, field: 'spec.istioVersion' });
   }

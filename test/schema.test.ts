@@ -319,7 +319,7 @@ const bad: [name: string, yaml: string, edit: (d: Obj) => void, errors: string[]
     `spec.sha256: must be 64 lowercase hex digits (got "${'A'.repeat(64)}")`,
   ]],
   ['Extension overrides without a place, or with sha256', extension, (d) => ((d.spec.overrides[0] = { config: {} }), (d.spec.overrides[1].sha256 = 'a'.repeat(64))), [
-    'spec.overrides[0]: an override must say where it applies: give namespaces, namespaceSelector or tenants',
+    'spec.overrides[0]: an override must say where it applies: give namespaces, namespaceSelector, tenants, clusters or clusterSelector',
     'spec.overrides[1].sha256: unknown field "sha256"',
   ]],
   ['Extension with a HOST env value and a repeated name', extension, (d) => d.spec.vmConfig.env.push({ name: 'POD', valueFrom: 'HOST', value: 'x' }), [

@@ -1,6 +1,6 @@
 // An ExtensionGenerator config (README, "kustomize") as render options: paths relative to the
 // kustomization directory (the working directory kustomize gives us), lock, offline, locked,
-// namespace, and the render's deadline (spec.timeout, else MESHEXT_TIMEOUT, else the default).
+// namespace, cluster, and the render's deadline (spec.timeout, else MESHEXT_TIMEOUT, else the default).
 
 import { resolve } from 'node:path';
 import type { Diagnostic } from '../model/diagnostic.ts';
@@ -16,6 +16,8 @@ export interface GeneratorOptions {
   readonly locked: boolean;
   /** Namespace of the declarations that state none. */
   readonly namespace?: string;
+  /** The cluster to render, when the paths hold Meshes for several. */
+  readonly cluster?: string;
   readonly timeout: Timeout;
 }
 
@@ -34,7 +36,7 @@ export function generatorOptions(config: Readonly<Record<string, unknown>>, cwd:
   const { errors } = validateDocument(GENERATOR_API_VERSION, GENERATOR_KIND, config);
   for (const e of errors) report({ code: 'SCHEMA', severity: 'error', message: e.message, file, field: formatPath(e.path) });
   if (errors.length > 0) return undefined;
-  const spec = (config.spec ?? {}) as { paths?: string[]; lock?: string; offline?: boolean; locked?: boolean; namespace?: string; timeout?: string | number };
+  const spec = (config.spec ?? {}) as { paths?: string[]; lock?: string; offline?: boolean; locked?: boolean; namespace?: string; cluster?: string; timeout?: string | number };
   const timeout = timeoutOf([[spec.timeout, 'spec.timeout'], [env.MESHEXT_TIMEOUT, 'MESHEXT_TIMEOUT']]);
   if (typeof timeout === 'string') {
     report({ code: 'SCHEMA', severity: 'error', message: timeout, file, ...(spec.timeout !== undefined ? { field: 'spec.timeout' } : {}) });
@@ -46,6 +48,7 @@ export function generatorOptions(config: Readonly<Record<string, unknown>>, cwd:
     offline: spec.offline === true,
     locked: spec.locked === true,
     namespace: spec.namespace,
+    ...(spec.cluster !== undefined ? { cluster: spec.cluster } : {}),
     timeout,
   };
 }

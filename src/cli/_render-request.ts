@@ -21,7 +21,12 @@ export const INPUT_HELP = `  PATH...            files or directories of declarat
       --locked       fail where the lock would change (missing entry, moved tag)
       --allow-empty  print an empty stream instead of failing when nothing is declared
   -n, --namespace NS the namespace of declarations that state none, as \`kubectl apply -n NS\`
-                     would place them (NS = the control-plane namespace: mesh-wide)`;
+                     would place them (NS = the control-plane namespace: mesh-wide)
+      --cluster NAME the cluster to render: its Meshes (spec.cluster NAME, one per revision).
+                     Needed when the Meshes name several clusters; implied when they name one`;
+
+/** For render, validate and explain: every cluster at once (render writes DIR/<cluster>.yaml). */
+export const ALL_CLUSTERS_OPTION = { 'all-clusters': { type: 'boolean' } } as const;
 
 /** For the commands that resolve images (render, lock): the deadline of the whole run. */
 export const TIMEOUT_OPTION = { timeout: { type: 'string' } } as const;
@@ -48,6 +53,10 @@ export async function requestOf(p: Parsed, io: Io, mode: RenderRequest['mode']):
   // validate and explain never touch the network: they take no deadline.
   const timeout = mode === 'none' ? timeoutOf([]) : timeoutOf([[p.values.timeout as string | undefined, '--timeout'], [io.env.MESHEXT_TIMEOUT, 'MESHEXT_TIMEOUT']]);
   if (typeof timeout === 'string') return timeout;
+  const cluster = p.values.cluster;
+  if (cluster === '') return '--cluster needs a cluster name';
+  const allClusters = p.values['all-clusters'] === true;
+  if (typeof cluster === 'string' && allClusters) return '--cluster and --all-clusters exclude each other: one cluster, or every one';
   const stdin = p.positionals.length === 1 && p.positionals[0] === '-' ? await io.stdin() : undefined;
   return {
     paths: stdin ? [] : p.positionals,
@@ -58,6 +67,8 @@ export async function requestOf(p: Parsed, io: Io, mode: RenderRequest['mode']):
     locked: p.values.locked === true,
     allowEmpty: p.values['allow-empty'] === true,
     defaultNamespace,
+    ...(typeof cluster === 'string' ? { cluster, clusterFrom: '--cluster' } : {}),
+    ...(allClusters ? { allClusters } : {}),
     mode,
     live: liveResolverFactory(io, timeout),
   };

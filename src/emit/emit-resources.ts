@@ -90,7 +90,7 @@ interface Shared {
  * added to Resolved is either listed here or read by metadata or explain only. An EnvoyFilter's spec names
  * the namespace: its placements share the parts that do not (envoyFilterParts).
  */
-const SPEC_FIELDS_OF: Record<Exclude<keyof Resolved, 'name' | 'namespace' | 'origin' | 'source' | 'imageRef' | 'verifiedBy' | 'maistraPhase'>, true> = {
+const SPEC_FIELDS_OF: Record<Exclude<keyof Resolved, 'name' | 'namespace' | 'revision' | 'origin' | 'source' | 'imageRef' | 'verifiedBy' | 'maistraPhase'>, true> = {
   output: true,
   selector: true,
   targetRefs: true,

@@ -28,6 +28,8 @@ export const MAISTRA_BANDS: Record<MaistraPhase, readonly [IstioPhase, number]> 
 };
 export const MAISTRA_PRIORITY_LIMIT = 999_999;
 const INT32_MAX = 2 ** 31 - 1;
+/** A Kubernetes object name (DNS-1123 subdomain). */
+const MAX_NAME = 253;
 
 /** `image` is what the target's image resolved to; undefined exactly when the target is Lua. */
 export function finalizeTarget(t: Target, image: ResolvedImage | undefined, mesh: Mesh, source: string | undefined, report: Sink): Resolved | undefined {
@@ -92,13 +94,17 @@ export function finalizeTarget(t: Target, image: ResolvedImage | undefined, mesh
   } else if (config && 'raw' in config && output !== 'EnvoyFilter') {
     r(at(o, fieldPath(t, 'config'), 'CONFIG_RAW_STRING', `config is a string that is not JSON; it is passed as pluginConfig {raw_v1alpha1_config: …}, as Maistra converted it`, 'warning'));
   }
+  // Two revisions of one cluster render side by side: each its own object (docs/decisions.md, decision 42).
+  const name = mesh.revision !== undefined ? `${ext.name}-${mesh.revision}` : ext.name;
+  if (name.length > MAX_NAME) r(at(o, ['metadata', 'name'], 'SCHEMA', `${name} (the name with the revision "${mesh.revision}" appended) is longer than ${MAX_NAME} characters`));
   if (errors > 0) return undefined;
 
   const rootIds = defaults.rootIds ?? [];
   return {
     output,
-    name: ext.name,
+    name,
     namespace: t.namespaces[0]!,
+    ...(mesh.revision !== undefined ? { revision: mesh.revision } : {}),
     origin: o,
     source,
     imageRef: fields.image,

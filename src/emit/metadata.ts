@@ -1,4 +1,4 @@
-// metadata for every emitted resource: name, namespace, our label, source and image annotations.
+// metadata for every emitted resource: name, namespace, our label (and the revision's), source and image annotations.
 
 import type { Plain } from './to-yaml.ts';
 import { markShared } from './to-yaml.ts';
@@ -7,17 +7,20 @@ import type { Resolved } from './resource.ts';
 export const MANAGED_BY = { 'app.kubernetes.io/managed-by': 'meshext' } as const;
 export const SOURCE_ANNOTATION = 'meshext.dev/source';
 export const IMAGE_ANNOTATION = 'meshext.dev/image';
+export const REVISION_LABEL = 'istio.io/rev';
 export const VERIFIED_BY_ANNOTATION = 'meshext.dev/verified-by';
 
 /** Labels and annotations shared by the resources of one render (they differ only by name and namespace). */
 export interface MetadataCache {
   readonly labels: Record<string, string>;
+  /** Control-plane revision → the labels of its resources (with `istio.io/rev`). */
+  readonly revisionLabels: Map<string, Record<string, string>>;
   /** Source file (undefined for stdin) → image reference → annotations (null: none to write). */
   readonly annotations: Map<string | undefined, Map<string, Record<string, string> | null>>;
 }
 
 export function createMetadataCache(): MetadataCache {
-  return { labels: markShared({ ...MANAGED_BY }), annotations: new Map() };
+  return { labels: markShared({ ...MANAGED_BY }), revisionLabels: new Map(), annotations: new Map() };
 }
 
 /** The metadata of `r` placed in `namespace`. */
@@ -30,9 +33,19 @@ export function metadataOf(r: Resolved, namespace: string, cache?: MetadataCache
       const made = annotationsOf(r);
       bySource.set(r.imageRef, (annotations = made === undefined ? null : markShared(made)));
     }
-    return withAnnotations({ name: r.name, namespace, labels: cache.labels }, annotations ?? undefined);
+    let labels = cache.labels;
+    if (r.revision !== undefined) {
+      labels = cache.revisionLabels.get(r.revision) ?? markShared(labelsOf(r));
+      cache.revisionLabels.set(r.revision, labels);
+    }
+    return withAnnotations({ name: r.name, namespace, labels }, annotations ?? undefined);
   }
-  return withAnnotations({ name: r.name, namespace, labels: { ...MANAGED_BY } }, annotationsOf(r));
+  return withAnnotations({ name: r.name, namespace, labels: labelsOf(r) }, annotationsOf(r));
+}
+
+/** Ours, and the revision whose istiod alone reads the resource (Istio reads an unlabelled one in every revision). */
+function labelsOf(r: Resolved): Record<string, string> {
+  return r.revision === undefined ? { ...MANAGED_BY } : sortedRecord({ ...MANAGED_BY, [REVISION_LABEL]: r.revision });
 }
 
 /** The metadata with `annotations` last, when there are any. */

@@ -7,6 +7,8 @@ export interface Resolved {
   readonly output: OutputKind;
   readonly name: string;
   readonly namespace: string;
+  /** The Mesh's control-plane revision: the `istio.io/rev` label. */
+  readonly revision?: string;
   readonly origin: Origin;
   /** Root-relative source file, absent for stdin. */
   readonly source?: string;

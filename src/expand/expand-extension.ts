@@ -1,5 +1,5 @@
-// One declaration to its targets: render rules 1–4 (README, "Render rules") and
-// docs/decisions.md, decisions 4–6.
+// One declaration to its targets in one Mesh: render rules 1–4 (README, "Render rules") and
+// docs/decisions.md, decisions 4–6; overrides for other clusters left out (decision 41).
 
 import type { Sink } from '../model/diagnostic.ts';
 import type { Extension, ExtensionFields, Override } from '../model/extension.ts';
@@ -7,12 +7,20 @@ import type { InventoryNamespace, Mesh } from '../model/mesh.ts';
 import { at } from '../model/where.ts';
 import { matchSelector } from './match-selector.ts';
 import { inventoryEntry, selectNamespaces } from './select-namespaces.ts';
+import { placedIn } from './select-clusters.ts';
 import type { Target } from './target.ts';
 
-export function expandExtension(ext: Extension, mesh: Mesh, report: Sink): Target[] {
+/**
+ * `tenantElsewhere`: in a fleet, for a declaration placed by tenants that may live in other clusters
+ * (Tetrate's), whether a tenant absent here has namespaces in another cluster; such a tenant is skipped.
+ */
+export function expandExtension(ext: Extension, mesh: Mesh, report: Sink, tenantElsewhere?: (tenant: string) => boolean): Target[] {
   const cp = mesh.controlPlaneNamespace;
   const meshWide = ext.controlPlane === true || ext.namespace === cp;
-  const hasOverrides = (ext.overrides?.length ?? 0) > 0;
+  // Overrides that choose namespaces make a control-plane declaration expand; one that only picks
+  // clusters changes it where it renders anyway, and the shape is the same in every cluster.
+  const hasOverrides = (ext.overrides ?? []).some(choosesNamespaces);
+  const overrides = (ext.overrides ?? []).filter((o) => placedIn(o, mesh));
   let namespaces: string[];
   if (!meshWide) {
     // Rule 3: a team's declaration never reaches another team's proxies.
@@ -23,7 +31,7 @@ export function expandExtension(ext: Extension, mesh: Mesh, report: Sink): Targe
     }
     namespaces = [ext.namespace];
   } else if (ext.scope) {
-    namespaces = selectNamespaces(ext, ext.scope, mesh, report);
+    namespaces = selectNamespaces(ext, ext.scope, mesh, report, undefined, ext.flavor === 'tetrate' ? tenantElsewhere : undefined);
   } else if (hasOverrides) {
     // Overrides alone scope to every inventory namespace but the control plane (render rule 2).
     namespaces = mesh.namespaces.map((n) => n.name).filter((n) => n !== cp);
@@ -44,7 +52,7 @@ export function expandExtension(ext: Extension, mesh: Mesh, report: Sink): Targe
   // Namespaces the same overrides apply to make one target (a declaration may expand
   // into thousands of namespaces, and everything downstream works per target).
   const byApplied = new Map<string, { readonly namespaces: string[]; readonly target: Target }>();
-  const candidates = overrideCandidates(ext.overrides ?? []);
+  const candidates = overrideCandidates(overrides);
   const applied: Override[] = [];
   for (const namespace of namespaces) {
     // The key of the overrides that apply here, made only where some do (most namespaces take none).
@@ -68,7 +76,7 @@ export function expandExtension(ext: Extension, mesh: Mesh, report: Sink): Targe
     }
   }
   const targets = [...byApplied.values()].map((t) => t.target);
-  for (const o of ext.overrides ?? []) {
+  for (const o of overrides) {
     if (!used.has(o.index) && namespaces.length > 0) report(at(ext.origin, ['spec', 'overrides', o.index], 'OVERRIDE_UNUSED', 'this override matches none of the namespaces the declaration renders into', 'warning'));
   }
   return targets;
@@ -101,9 +109,12 @@ function overrideCandidates(overrides: readonly Override[]): (namespace: string)
   };
 }
 
+function choosesNamespaces(o: Override): boolean {
+  return o.namespaces !== undefined || o.namespaceSelector !== undefined || o.tenants !== undefined;
+}
+
 function overrideApplies(o: Override, namespace: string, entry: InventoryNamespace, mesh: Mesh): boolean {
-  const selects = o.namespaces !== undefined || o.namespaceSelector !== undefined || o.tenants !== undefined;
-  if (!selects) return true;
+  if (!choosesNamespaces(o)) return true;
   return (
     (o.namespaces?.includes(namespace) ?? false) ||
     (o.namespaceSelector !== undefined && namespace !== mesh.controlPlaneNamespace && matchSelector(o.namespaceSelector, entry.labels)) ||

@@ -7,7 +7,8 @@ import type { InventoryNamespace, Mesh } from '../model/mesh.ts';
 import { at } from '../model/where.ts';
 import { matchSelector } from './match-selector.ts';
 
-export function selectNamespaces(ext: Extension, scope: Scope, mesh: Mesh, report: Sink, path: readonly (string | number)[] = ['spec', 'scope']): string[] {
+/** `skipTenant`: a tenant with no namespace here that is not an error (it lives in another cluster of the fleet). */
+export function selectNamespaces(ext: Extension, scope: Scope, mesh: Mesh, report: Sink, path: readonly (string | number)[] = ['spec', 'scope'], skipTenant?: (tenant: string) => boolean): string[] {
   const pool = mesh.namespaces.filter((n) => n.name !== mesh.controlPlaneNamespace);
   const chosen = new Set<string>(scope.namespaces ?? []);
   let reported = false;
@@ -19,8 +20,13 @@ export function selectNamespaces(ext: Extension, scope: Scope, mesh: Mesh, repor
     }
     for (const n of hits) chosen.add(n.name);
   }
+  let skipped = false;
   for (const [i, t] of (scope.tenants ?? []).entries()) {
     const hits = pool.filter((n) => n.tenant === t);
+    if (hits.length === 0 && skipTenant?.(t)) {
+      skipped = true;
+      continue;
+    }
     if (hits.length === 0) {
       // A Tetrate WasmExtension has no scope: its tenants come from spec.allowedIn, in the same order.
       const cited = ext.flavor === 'tetrate' ? ['spec', 'allowedIn', i] : [...path, 'tenants', i];
@@ -31,7 +37,7 @@ export function selectNamespaces(ext: Extension, scope: Scope, mesh: Mesh, repor
   }
   for (const x of scope.exclude ?? []) chosen.delete(x);
   const result = [...chosen].sort();
-  if (result.length === 0 && !reported) {
+  if (result.length === 0 && !reported && !skipped) {
     report(at(ext.origin, path, 'SCOPE_EMPTY', 'scope selects no namespace'));
   }
   return result;

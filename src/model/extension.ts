@@ -44,6 +44,15 @@ export interface Scope {
   readonly exclude?: readonly string[];
 }
 
+/**
+ * The clusters a declaration (or an override) applies in: the union of the Meshes named by cluster
+ * and those whose labels the selector matches. Neither given: every cluster.
+ */
+export interface ClusterPlacement {
+  readonly clusters?: readonly string[];
+  readonly clusterSelector?: LabelSelector;
+}
+
 /** Fields an override may replace; a field given replaces the whole field (docs/decisions.md, decision 5). */
 export interface ExtensionFields {
   readonly image?: string;
@@ -63,7 +72,7 @@ export interface ExtensionFields {
   readonly output?: OutputKind;
 }
 
-export interface Override extends ExtensionFields {
+export interface Override extends ExtensionFields, ClusterPlacement {
   readonly namespaces?: readonly string[];
   readonly namespaceSelector?: LabelSelector;
   readonly tenants?: readonly string[];
@@ -85,7 +94,7 @@ export interface Origin {
   readonly locate: (path: readonly (string | number)[]) => readonly [number, number];
 }
 
-export interface Extension extends ExtensionFields {
+export interface Extension extends ExtensionFields, ClusterPlacement {
   readonly origin: Origin;
   /** Emitted resource name. */
   readonly name: string;
@@ -103,6 +112,11 @@ export interface Extension extends ExtensionFields {
   readonly scope?: Scope;
   readonly allowedIn?: readonly string[];
   readonly overrides?: readonly Override[];
+  /**
+   * Where `clusters` is written when not at spec.clusters (a Gloo selector's). Gloo's clusters are
+   * lenient, as Gloo's management plane is: a name no Mesh has renders nothing, with a warning.
+   */
+  readonly clustersAt?: readonly (string | number)[];
   /** Where a field came from when the source kind spells it differently than `spec.<field>`. */
   readonly sources?: Readonly<Partial<Record<keyof ExtensionFields, readonly (string | number)[]>>>;
   /** Maistra declarations: inbound-only default match, `<name>_root`, priority band checks. */

@@ -9,8 +9,17 @@ export interface InventoryNamespace {
 }
 
 export interface Mesh {
+  /** metadata.name; absent for the default Mesh of a repository that declares none. */
+  readonly name?: string;
   readonly controlPlaneNamespace: string;
+  /** The config cluster this Mesh is (where istiod reads Istio config); unique together with `revision`. */
   readonly cluster?: string;
+  /** The control-plane revision that reads this Mesh's resources: emitted as the `istio.io/rev` label. */
+  readonly revision?: string;
+  /** metadata.labels: what Extension.spec.clusterSelector matches. */
+  readonly labels?: Readonly<Record<string, string>>;
+  /** Where the Mesh document is, to cite in messages about the Mesh as a whole. */
+  readonly at?: { readonly file: string; readonly line: number; readonly col: number };
   /** "1.24" style minor version. */
   readonly istioVersion: string;
   readonly output: 'WasmPlugin' | 'TrafficExtension' | 'EnvoyFilter';

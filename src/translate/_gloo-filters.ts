@@ -58,7 +58,6 @@ export function translateGlooFilters(g: GlooFilters, mesh: Mesh, report: (d: Dia
       report(at(origin, sel.path, 'UNSUPPORTED', `namespace "${mesh.controlPlaneNamespace}" is the control-plane namespace: a resource there applies to the selected workloads of every namespace, not only to those in "${mesh.controlPlaneNamespace}"`, 'warning'));
     }
   });
-  const live = selectors.map((sel) => sel === undefined || inCluster(sel, origin, mesh, report));
   filters.forEach((f, fi) => {
     const path = [...g.filtersPath, fi];
     const source = sourceOf(f);
@@ -73,7 +72,6 @@ export function translateGlooFilters(g: GlooFilters, mesh: Mesh, report: (d: Dia
       return;
     }
     selectors.forEach((sel, si) => {
-      if (!live[si]) return;
       let name = origin.name;
       if (filters.length > 1) name += `-${fi}`;
       if (selectors.length > 1) name += `-${si}`;
@@ -102,25 +100,14 @@ export function translateGlooFilters(g: GlooFilters, mesh: Mesh, report: (d: Dia
           selector: sel && Object.keys(sel.labels).length > 0 ? { matchLabels: sel.labels } : undefined,
           match: matchOf(CONTEXT_MODE[context], sel?.ports),
           scope: sel && sel.namespaces.length > 0 ? { namespaces: sel.namespaces } : undefined,
+          // Gloo's clusters are the declaration's clusters, placed with the rest (expand/select-clusters.ts).
+          clusters: sel && sel.clusters.length > 0 ? sel.clusters : undefined,
+          clustersAt: sel && sel.clusters.length > 0 ? sel.path : undefined,
         }),
       );
     });
   });
   return out;
-}
-
-/** False when the selector names clusters and this render's cluster is not among them. */
-function inCluster(sel: GlooSelector, origin: Origin, mesh: Mesh, report: (d: Diagnostic) => void): boolean {
-  if (sel.clusters.length === 0) return true;
-  const named = sel.clusters.length === 1 ? `cluster "${sel.clusters[0]}"` : `clusters [${sel.clusters.join(', ')}]`;
-  if (mesh.cluster === undefined) {
-    // No cluster to compare with: render, and say the limit was not applied.
-    report(at(origin, sel.path, 'CLUSTER_SKIPPED', `${named} not checked: the Mesh sets no spec.cluster for this render`, 'warning'));
-    return true;
-  }
-  if (sel.clusters.includes(mesh.cluster)) return true;
-  report(at(origin, sel.path, 'CLUSTER_SKIPPED', `${named} ${sel.clusters.length === 1 ? 'is not' : 'do not include'} this render's cluster "${mesh.cluster}": this selector renders nothing here`, 'warning'));
-  return false;
 }
 
 function matchOf(mode: TrafficMatch['mode'], ports: readonly number[] | undefined): TrafficMatch[] | undefined {

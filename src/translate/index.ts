@@ -12,7 +12,6 @@ import { translateGlooWasmDeploymentPolicy } from './gloo-wasm-deployment-policy
 import { translateIstioTrafficExtension } from './istio-traffic-extension.ts';
 import { translateIstioWasmPlugin } from './istio-wasm-plugin.ts';
 import { translateMaistraSme } from './maistra-sme.ts';
-import { buildMesh } from './mesh.ts';
 import { translateNativeExtension } from './native-extension.ts';
 import { translateTetrateWasmExtension } from './tetrate-wasm-extension.ts';
 import { formatPath, resourceOf } from '../model/where.ts';
@@ -96,13 +95,13 @@ export function classifyDocuments(docs: readonly LoadedDocument[], report: Sink,
   return out;
 }
 
-export function translateDeclarations(c: Classified, report: Sink): { mesh: Mesh; extensions: Extension[] } {
-  const mesh = buildMesh(c.meshes, c.namespaces, report);
+/** Every declaration for one Mesh: Tetrate's and Gloo's kinds are placed in its control-plane namespace. */
+export function translateDeclarations(c: Classified, mesh: Mesh, report: Sink): Extension[] {
   const extensions: Extension[] = [];
   for (const doc of c.declarations) {
     extensions.push(...c.translators.get(doc)!(doc, { mesh, report }));
   }
-  return { mesh, extensions };
+  return extensions;
 }
 
 function lookup(doc: LoadedDocument, report: Sink): Entry | undefined | 'invalid' {

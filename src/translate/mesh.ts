@@ -1,4 +1,5 @@
-// The Mesh document and Namespace objects to the Mesh model and its inventory (docs/decisions.md, decision 4).
+// A Mesh document and the Namespace objects of its cluster to the Mesh model and its inventory
+// (docs/decisions.md, decision 4).
 
 import type { LoadedDocument } from '../load/parse-documents.ts';
 import type { Sink } from '../model/diagnostic.ts';
@@ -18,11 +19,14 @@ export const DEFAULT_MESH: Mesh = {
   namespaces: [],
 };
 
-export function buildMesh(meshDocs: readonly LoadedDocument[], namespaceDocs: readonly LoadedDocument[], report: Sink): Mesh {
-  if (meshDocs.length > 1) {
-    for (const d of meshDocs.slice(1)) report(at(originOf(d), [], 'MESH_CONFLICT', `a render has one Mesh; this one conflicts with ${meshDocs[0]!.file} (${originOf(meshDocs[0]!).name})`));
-  }
-  const spec = obj(meshDocs[0]?.value.spec);
+/**
+ * One Mesh document (undefined: the defaults, for a repository that declares none) with the
+ * Namespace objects that belong to its cluster. A repository holds one Mesh per config cluster and
+ * revision; translate/fleet.ts builds them all.
+ */
+export function buildMesh(doc: LoadedDocument | undefined, namespaceDocs: readonly LoadedDocument[], report: Sink): Mesh {
+  const spec = obj(doc?.value.spec);
+  const meta = obj(doc?.value.metadata);
   const tenantLabel = str(spec.tenantLabel) ?? DEFAULT_MESH.tenantLabel;
   const entries = new Map<string, { labels: Record<string, string>; tenant?: string }>();
   const listedAt = new Map<string, number>();
@@ -32,7 +36,7 @@ export function buildMesh(meshDocs: readonly LoadedDocument[], namespaceDocs: re
     // A second entry would silently change the namespace's tenant, and with it what allowedIn permits.
     const first = listedAt.get(name);
     if (first !== undefined) {
-      report(at(originOf(meshDocs[0]!), ['spec', 'namespaces', i, 'name'], 'MESH_CONFLICT', `namespace "${name}" is listed twice in the inventory (first at spec.namespaces[${first}])`));
+      report(at(originOf(doc!), ['spec', 'namespaces', i, 'name'], 'MESH_CONFLICT', `namespace "${name}" is listed twice in the inventory (first at spec.namespaces[${first}])`));
       return;
     }
     listedAt.set(name, i);
@@ -51,16 +55,21 @@ export function buildMesh(meshDocs: readonly LoadedDocument[], namespaceDocs: re
     const tenant = e.tenant ?? e.labels[tenantLabel];
     return tenant === undefined ? { name, labels: e.labels } : { name, labels: e.labels, tenant };
   });
+  const meshLabels = labels(meta.labels);
   return {
+    ...(doc ? { name: str(meta.name) ?? '', at: { file: doc.file, line: doc.locate([])[0], col: doc.locate([])[1] } } : {}),
     controlPlaneNamespace: str(spec.controlPlaneNamespace) ?? DEFAULT_MESH.controlPlaneNamespace,
     ...(str(spec.cluster) ? { cluster: str(spec.cluster) } : {}),
+    ...(str(spec.revision) ? { revision: str(spec.revision) } : {}),
+    ...(meshLabels && Object.keys(meshLabels).length > 0 ? { labels: meshLabels } : {}),
     istioVersion: str(spec.istioVersion) ?? DEFAULT_MESH.istioVersion,
     output: (str(spec.output) as Mesh['output'] | undefined) ?? DEFAULT_MESH.output,
     tenantLabel,
     insecureRegistries: strings(spec.insecureRegistries) ?? [],
     namespaces,
-    ...(meshDocs[0] && spec.output !== undefined ? { outputAt: outputAt(meshDocs[0]) } : {}),
-    ...trustOf(meshDocs[0], report),
+    ...(doc && spec.output !== undefined ? { outputAt: outputAt(doc) } : {}),
+    // Per Mesh document: each Mesh of a fleet has its own trust policy.
+    ...trustOf(doc, report),
   };
 }
 

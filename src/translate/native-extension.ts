@@ -11,7 +11,7 @@ export const translateNativeExtension: Translator = (doc) => {
   const overrides = Array.isArray(spec.overrides)
     ? spec.overrides.map((o, index): Override => {
         const ov = obj(o);
-        return defined({ ...extensionFieldsOf(ov), namespaces: ov.namespaces as string[] | undefined, namespaceSelector: ov.namespaceSelector as Override['namespaceSelector'], tenants: ov.tenants as string[] | undefined, index });
+        return defined({ ...extensionFieldsOf(ov), namespaces: ov.namespaces as string[] | undefined, namespaceSelector: ov.namespaceSelector as Override['namespaceSelector'], tenants: ov.tenants as string[] | undefined, clusters: ov.clusters as string[] | undefined, clusterSelector: ov.clusterSelector as Override['clusterSelector'], index });
       })
     : undefined;
   const ext: Extension = defined({
@@ -23,6 +23,8 @@ export const translateNativeExtension: Translator = (doc) => {
     image: str(spec.image) ?? '',
     scope: spec.scope as Scope | undefined,
     allowedIn: spec.allowedIn as string[] | undefined,
+    clusters: spec.clusters as string[] | undefined,
+    clusterSelector: spec.clusterSelector as Extension['clusterSelector'],
     overrides,
   });
   return [ext];

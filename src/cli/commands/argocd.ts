@@ -22,6 +22,7 @@ export const PARAMETERS: readonly { readonly name: string; readonly kind: Kind; 
   { name: 'allow-empty', kind: 'bool', default: 'false' },
   { name: 'format', kind: 'format', default: 'yaml' },
   { name: 'timeout', kind: 'duration', default: DEFAULT_TIMEOUT },
+  { name: 'cluster', kind: 'string', default: '' },
 ];
 
 export interface CmpOptions {
@@ -35,6 +36,10 @@ export interface CmpOptions {
   readonly timeout: string;
   /** The Application's destination namespace: where Argo CD puts a manifest that names none. */
   readonly namespace: string | undefined;
+  /** The cluster to render (Argo CD tells a plugin nothing about its destination cluster but its API versions). */
+  readonly cluster: string | undefined;
+  /** KUBE_API_VERSIONS: what the destination cluster serves, which the output kinds must be among. */
+  readonly apiVersions: string | undefined;
 }
 
 const HELP = `Usage: meshext argocd generate
@@ -58,11 +63,14 @@ Parameters:
   format       yaml|json   output format (Argo CD reads both)
   timeout      duration    the render's deadline (--timeout; default ${DEFAULT_TIMEOUT}, under Argo CD's
                            90 s exec timeout): past it, exit 3 naming what was still pending
+  cluster      name        the cluster to render (--cluster): needed when the Meshes name several;
+                           an ApplicationSet's cluster generator passes '{{.name}}'
 Paths are relative to the Application's source path and may not leave the repository.
 
 A declaration without metadata.namespace takes the Application's destination namespace
 (ARGOCD_APP_NAMESPACE), where Argo CD would apply it (\`meshext render -n\`); the
-control-plane namespace makes it mesh-wide.
+control-plane namespace makes it mesh-wide. KUBE_API_VERSIONS, the API versions Argo CD read from
+the destination cluster, must include every output kind (\`meshext render --kube-api-versions\`).
 `;
 
 export const run: Command = async (args, io) => {
@@ -83,11 +91,13 @@ export const run: Command = async (args, io) => {
     ...(o.format !== 'yaml' ? ['--format', o.format] : []),
     ...(o.timeout !== DEFAULT_TIMEOUT ? ['--timeout', o.timeout] : []),
     ...(o.namespace !== undefined ? ['--namespace', o.namespace] : []),
-    '--',
-    ...o.paths,
+    ...(o.cluster !== undefined ? ['--cluster', o.cluster] : []),
   ];
-  io.stderr(`meshext argocd: meshext render ${argv.join(' ')}\n`);
-  return render(argv, io);
+  const paths = ['--', ...o.paths];
+  // The API versions can run to many kilobytes: the log line says where they come from instead.
+  const kube = o.apiVersions !== undefined ? ['--kube-api-versions', o.apiVersions] : [];
+  io.stderr(`meshext argocd: meshext render ${[...argv, ...paths].join(' ')}${o.apiVersions !== undefined ? ` (with --kube-api-versions from KUBE_API_VERSIONS, ${o.apiVersions.split(',').filter((x) => x.trim() !== '').length} entries)` : ''}\n`);
+  return render([...argv, ...kube, ...paths], io);
 };
 
 /** The render options the CMP environment asks for, or the reason it asks for something wrong. */
@@ -121,7 +131,8 @@ export function cmpOptionsOf(env: Io['env'], cwd: string): CmpOptions | string {
     const bad = checkPath(path, cwd, root);
     if (bad) return `${what}: "${path}" ${bad}`;
   }
-  return { paths, lock, offline: bools.offline!, locked: bools.locked!, allowEmpty: bools['allow-empty']!, format, timeout, namespace: env.ARGOCD_APP_NAMESPACE || undefined };
+  const cluster = (values.get('cluster') as string).trim() || undefined;
+  return { paths, lock, offline: bools.offline!, locked: bools.locked!, allowEmpty: bools['allow-empty']!, format, timeout, namespace: env.ARGOCD_APP_NAMESPACE || undefined, cluster, apiVersions: env.KUBE_API_VERSIONS?.trim() || undefined };
 }
 
 type Param = { name?: unknown; string?: unknown; array?: unknown; map?: unknown };

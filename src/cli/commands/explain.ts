@@ -3,7 +3,7 @@
 import type { Command } from '../io.ts';
 import { EXIT } from '../io.ts';
 import { parse } from '../_args.ts';
-import { INPUT_HELP, INPUT_OPTIONS, requestOf } from '../_render-request.ts';
+import { ALL_CLUSTERS_OPTION, INPUT_HELP, INPUT_OPTIONS, requestOf } from '../_render-request.ts';
 import { printDiagnostics, usageError } from '../_report.ts';
 import { render } from '../../render.ts';
 import { explainOrder } from '../../explain/explain-order.ts';
@@ -13,6 +13,7 @@ import type { AgainstInfo } from '../../explain/format-explain.ts';
 import { countChanges, describeChanges, diffOrder } from '../../explain/order-diff.ts';
 import { explainOrderAt } from '../_against.ts';
 import { formatMermaid } from '../../explain/format-mermaid.ts';
+import type { Mesh } from '../../model/mesh.ts';
 
 const HELP = `Usage: meshext explain [PATH...] [options]
 
@@ -37,11 +38,14 @@ ${INPUT_HELP}
       --fail-on-move with --against: exit 1 when anything was added, removed or moved
       --format html  one self-contained page (no script, no requests): each chain in lanes by
                      phase between Istio's own filters, ties and Maistra bands marked
+      --all-clusters every cluster's order, one after another under a heading per cluster (and
+                     revision); json: {"clusters": [{cluster, revision, namespaces}]}. A cluster
+                     with two revisions is explained per revision the same way
   -h, --help         show this help
 `;
 
 export const run: Command = async (args, io) => {
-  const p = parse(args, { ...INPUT_OPTIONS, format: { type: 'string' }, against: { type: 'string' }, 'fail-on-move': { type: 'boolean' } });
+  const p = parse(args, { ...INPUT_OPTIONS, ...ALL_CLUSTERS_OPTION, format: { type: 'string' }, against: { type: 'string' }, 'fail-on-move': { type: 'boolean' } });
   if (typeof p === 'string') return usageError(io, 'explain', p);
   if (p.values.help) {
     io.stdout(HELP);
@@ -57,6 +61,15 @@ export const run: Command = async (args, io) => {
   const result = await render({ ...req, live: undefined });
   printDiagnostics(io, result.diagnostics, result.root);
   if (result.exitCode !== 0 || !result.mesh) return result.exitCode;
+  // Each Mesh's proxies run its own resources only: a cluster with two revisions has two orders.
+  const sections = result.clusters.flatMap((c) => c.meshes.map((mesh, i) => ({ cluster: c.cluster, mesh, resolved: c.resolvedByMesh[i]! })));
+  if (sections.length > 1) {
+    const names = sections.map((x) => sectionName(x.cluster, x.mesh)).join(', ');
+    if (ref !== undefined) return usageError(io, 'explain', `--against compares one Mesh's order, and this explains ${sections.length} (${names}): give --cluster NAME of a cluster with one revision`);
+    if (format === 'html') return usageError(io, 'explain', `--format html draws one Mesh's order, and this explains ${sections.length} (${names}): give --cluster NAME of a cluster with one revision`);
+    io.stdout(formatSections(sections.map((x) => ({ cluster: x.cluster, revision: x.mesh.revision, order: explainOrder(x.resolved, x.mesh) })), format));
+    return EXIT.ok;
+  }
   let order = explainOrder(result.resolved, result.mesh);
   let against: AgainstInfo | undefined;
   if (ref !== undefined) {
@@ -75,3 +88,23 @@ export const run: Command = async (args, io) => {
   }
   return EXIT.ok;
 };
+
+function sectionName(cluster: string | undefined, mesh: Mesh): string {
+  return `cluster ${cluster ?? '(unnamed)'}${mesh.revision !== undefined ? `, revision ${mesh.revision}` : ''}`;
+}
+
+/** Several Meshes' orders, each under a heading naming its cluster (and revision). */
+function formatSections(sections: readonly { cluster: string | undefined; revision: string | undefined; order: ReturnType<typeof explainOrder> }[], format: 'text' | 'markdown' | 'json' | 'mermaid'): string {
+  if (format === 'json') {
+    const clusters = sections.map((x) => ({ cluster: x.cluster ?? null, ...(x.revision !== undefined ? { revision: x.revision } : {}), ...(JSON.parse(formatExplain(x.order, 'json')) as object) }));
+    return `${JSON.stringify({ clusters }, null, 2)}\n`;
+  }
+  return sections
+    .map((x) => {
+      const name = `cluster ${x.cluster ?? '(unnamed)'}${x.revision !== undefined ? `, revision ${x.revision}` : ''}`;
+      if (format === 'mermaid') return `%% ${name}\n\n${formatMermaid(x.order)}`;
+      if (format === 'markdown') return `# ${name[0]!.toUpperCase()}${name.slice(1)}\n\n${formatExplain(x.order, 'markdown')}`;
+      return `== ${name} ==\n${formatExplain(x.order, 'text')}`;
+    })
+    .join('\n');
+}

@@ -52,6 +52,7 @@ export const run: Command = async (_args, io) => {
     offline: options.offline,
     locked: options.locked,
     defaultNamespace: options.namespace,
+    ...(options.cluster !== undefined ? { cluster: options.cluster, clusterFrom: 'spec.cluster of the ExtensionGenerator' } : {}),
     allowEmpty: true,
     mode: 'render',
     live: liveResolverFactory(io, options.timeout, start),

@@ -38,7 +38,7 @@ export const run: Command = async (args, io) => {
     printDiagnostics(io, [{ code: 'SCHEMA', severity: 'error', message: 'spec.paths is empty: the generator has nothing to render', file: 'ExtensionGenerator config', field: 'spec.paths' }]);
     return EXIT.invalid;
   }
-  const result = await render({ paths: options.paths, cwd: io.cwd, lockPath: options.lockPath, offline: options.offline, locked: options.locked, defaultNamespace: options.namespace, allowEmpty: false, mode: 'render', live: liveResolverFactory(io, options.timeout, start) });
+  const result = await render({ paths: options.paths, cwd: io.cwd, lockPath: options.lockPath, offline: options.offline, locked: options.locked, defaultNamespace: options.namespace, ...(options.cluster !== undefined ? { cluster: options.cluster, clusterFrom: 'spec.cluster of the ExtensionGenerator' } : {}), allowEmpty: false, mode: 'render', live: liveResolverFactory(io, options.timeout, start) });
   // kustomize runs the plugin in the directory of the kustomization that lists it.
   const conflict = result.exitCode === 0 ? await checkKustomizeNamespace(io.env.KUSTOMIZE_PLUGIN_CONFIG_ROOT ?? io.cwd, result.resources, result.mesh!.controlPlaneNamespace) : undefined;
   printDiagnostics(io, conflict ? sortDiagnostics([...result.diagnostics, conflict]) : result.diagnostics, result.root);

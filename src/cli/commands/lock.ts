@@ -9,18 +9,22 @@ import { printDiagnostics, usageError } from '../_report.ts';
 import { writeAtomic } from '../_output.ts';
 import { render } from '../../render.ts';
 import { stringifyLock } from '../../emit/lock-file.ts';
+import type { ResolvedImage } from '../../model/image.ts';
 
 const HELP = `Usage: meshext lock [PATH...] [options]
 
 Resolves every image the declarations name (tags to digests, image defaults, loadability)
 and writes meshext.lock beside the first PATH. Commit it: render uses its pins and never
-re-resolves a tag until the next \`meshext lock\`.
+re-resolves a tag until the next \`meshext lock\`. One lock serves every cluster: the images of
+every Mesh's render are resolved.
 
 Options:
   PATH...            files or directories of declarations (default .)
       --lock FILE    write this lock file instead
       --check        do not write; exit 1 if the lock is not up to date
   -n, --namespace NS the namespace of declarations that state none (as render's)
+      --cluster NAME resolve afresh only the images this cluster uses; every other cluster's
+                     stay as the lock pins them (e.g. a new canary tag in staging only)
 ${TIMEOUT_HELP}
   -h, --help         show this help
 `;
@@ -35,11 +39,22 @@ export const run: Command = async (args, io) => {
   const req = await requestOf(p, io, 'relock');
   if (typeof req === 'string') return usageError(io, 'lock', req);
   if (req.stdin) return usageError(io, 'lock', 'lock reads declarations from files, not stdin');
-  const result = await render({ ...req, allowEmpty: true });
+  // The lock is the fleet's: every cluster's images, whichever cluster is asked for.
+  const fleet = { ...req, cluster: undefined, clusterFrom: undefined, allClusters: true, allowEmpty: true };
+  let images: ReadonlyMap<string, ResolvedImage>;
+  let result = await render(req.cluster === undefined ? fleet : { ...req, allowEmpty: true });
+  if (result.exitCode === 0 && req.cluster !== undefined) {
+    // That cluster's images afresh; the others as the lock has them (a render's resolution).
+    const fresh = result.images;
+    const diagnostics = result.diagnostics;
+    result = await render({ ...fleet, mode: 'render' });
+    images = new Map([...result.images, ...fresh]);
+    result = { ...result, diagnostics: [...diagnostics, ...result.diagnostics] };
+  } else images = result.images;
   printDiagnostics(io, result.diagnostics, result.root);
   if (result.exitCode !== 0) return result.exitCode;
   if (!result.lockFile) return usageError(io, 'lock', 'no lock file location: pass --lock FILE');
-  const entries = new Map([...result.images].filter(([, r]) => r.format !== 'file'));
+  const entries = new Map([...images].filter(([, r]) => r.format !== 'file'));
   const text = stringifyLock(entries);
   if (p.values.check) {
     let current = '';

@@ -1,16 +1,17 @@
 // meshext render: declarations in, Istio resources out; nothing on stdout unless all succeeded.
 
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { Command, Io } from '../io.ts';
 import type { Emitted } from '../../emit/emit-resources.ts';
 import { EXIT } from '../io.ts';
 import { parse } from '../_args.ts';
-import { INPUT_HELP, INPUT_OPTIONS, requestOf, TIMEOUT_HELP, TIMEOUT_OPTION } from '../_render-request.ts';
+import { ALL_CLUSTERS_OPTION, INPUT_HELP, INPUT_OPTIONS, requestOf, TIMEOUT_HELP, TIMEOUT_OPTION } from '../_render-request.ts';
 import { printDiagnostics, usageError } from '../_report.ts';
-import { serialize, writeAtomic } from '../_output.ts';
+import { serialize, writeAtomic, writeStreamAtomic } from '../_output.ts';
 import type { Format } from '../_output.ts';
 import { render } from '../../render.ts';
+import type { RenderResult } from '../../render.ts';
 import { writeYamlBytes, writeYamlStream } from '../../emit/to-yaml.ts';
 
 const HELP = `Usage: meshext render [PATH...] [options]
@@ -25,13 +26,19 @@ ${INPUT_HELP}
 ${TIMEOUT_HELP}
       --format F     yaml (default) or json (one v1 List)
   -o, --output FILE  write to FILE (atomically) instead of stdout
+      --all-clusters render every cluster, each into DIR/<cluster>.yaml (.json with --format
+                     json): needs -o DIR. One read, one image resolution, one lock for all
+      --kube-api-versions LIST
+                     the API versions the destination cluster serves, comma-separated
+                     group/version and group/version/Kind (Argo CD's KUBE_API_VERSIONS, which
+                     \`meshext argocd generate\` passes): an output kind it lacks is an error
       --diff FILE    instead of the resources, print what changed against FILE (an earlier
                      render's output), resource by resource, as unified diffs
   -h, --help         show this help
 `;
 
 export const run: Command = async (args, io) => {
-  const p = parse(args, { ...INPUT_OPTIONS, ...TIMEOUT_OPTION, format: { type: 'string' }, output: { type: 'string', short: 'o' }, diff: { type: 'string' } });
+  const p = parse(args, { ...INPUT_OPTIONS, ...ALL_CLUSTERS_OPTION, ...TIMEOUT_OPTION, format: { type: 'string' }, output: { type: 'string', short: 'o' }, diff: { type: 'string' }, 'kube-api-versions': { type: 'string' } });
   if (typeof p === 'string') return usageError(io, 'render', p);
   if (p.values.help) {
     io.stdout(HELP);
@@ -41,9 +48,16 @@ export const run: Command = async (args, io) => {
   if (format !== 'yaml' && format !== 'json') return usageError(io, 'render', `--format must be yaml or json, not "${format}"`);
   const req = await requestOf(p, io, 'render');
   if (typeof req === 'string') return usageError(io, 'render', req);
-  const result = await render(req);
+  const apiVersions = typeof p.values['kube-api-versions'] === 'string' ? p.values['kube-api-versions'].split(',').map((s) => s.trim()).filter((s) => s !== '') : undefined;
+  if (req.allClusters) {
+    if (typeof p.values.output !== 'string') return usageError(io, 'render', '--all-clusters writes one file per cluster: give the directory with -o DIR');
+    if (typeof p.values.diff === 'string') return usageError(io, 'render', '--diff compares one render with a file; with --all-clusters, render into a directory and diff the directories');
+    if (apiVersions) return usageError(io, 'render', '--kube-api-versions describes one cluster; give --cluster NAME with it, not --all-clusters');
+  }
+  const result = await render(apiVersions ? { ...req, apiVersions } : req);
   printDiagnostics(io, result.diagnostics, result.root);
   if (result.exitCode !== 0) return result.exitCode;
+  if (req.allClusters) return writeClusters(io, resolve(io.cwd, p.values.output as string), result.clusters, format as Format);
   if (typeof p.values.diff === 'string') return printDiff(io, resolve(io.cwd, p.values.diff), result.resources);
   if (format === 'yaml' && typeof p.values.output !== 'string') {
     // Streamed in chunks as it is produced: a 100,000-resource render never holds its whole text,
@@ -57,6 +71,31 @@ export const run: Command = async (args, io) => {
   else io.stdout(text);
   return EXIT.ok;
 };
+
+/** DIR/<cluster>.yaml for every cluster, each written whole or not at all; other files in DIR are named, never removed. */
+function writeClusters(io: Io, dir: string, clusters: RenderResult['clusters'], format: Format): number {
+  if (clusters.some((c) => c.cluster === undefined)) {
+    const at = clusters[0]!.meshes[0]?.at;
+    io.stderr(`meshext render: --all-clusters writes DIR/<cluster>.${format}, and ${at ? `the Mesh in ${at.file} names no cluster: add spec.cluster` : 'the repository declares no Mesh: add one with spec.cluster'} (or render it with -o FILE)\n`);
+    return EXIT.invalid;
+  }
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    return usageError(io, 'render', `cannot create the directory ${dir}: ${(e as NodeJS.ErrnoException).code}`);
+  }
+  const written = new Set<string>();
+  for (const c of clusters) {
+    const name = `${c.cluster}.${format}`;
+    if (format === 'yaml') writeStreamAtomic(join(dir, name), c.stream);
+    else writeAtomic(join(dir, name), serialize(c.resources, format));
+    written.add(name);
+  }
+  io.stderr(`meshext: wrote ${clusters.length} cluster${clusters.length === 1 ? '' : 's'} into ${dir}: ${[...written].join(', ')}\n`);
+  const stale = readdirSync(dir).filter((f) => f.endsWith(`.${format}`) && !written.has(f)).sort();
+  if (stale.length > 0) io.stderr(`meshext: warning: ${dir} also holds ${stale.join(', ')}, which no cluster of this repository wrote (left as they were)\n`);
+  return EXIT.ok;
+}
 
 async function printDiff(io: Io, file: string, resources: readonly Emitted[]): Promise<number> {
   const { diffResources, parsePreviousOutput } = await import('../../diff/diff-resources.ts');

@@ -3,7 +3,7 @@
 import type { Command } from '../io.ts';
 import { EXIT } from '../io.ts';
 import { parse } from '../_args.ts';
-import { INPUT_HELP, INPUT_OPTIONS, requestOf } from '../_render-request.ts';
+import { ALL_CLUSTERS_OPTION, INPUT_HELP, INPUT_OPTIONS, requestOf } from '../_render-request.ts';
 import { printDiagnostics, usageError } from '../_report.ts';
 import { render } from '../../render.ts';
 
@@ -15,11 +15,12 @@ Prints nothing on stdout; exit 0 when valid, 1 when not.
 
 Options:
 ${INPUT_HELP}
+      --all-clusters check every cluster's render
   -h, --help         show this help
 `;
 
 export const run: Command = async (args, io) => {
-  const p = parse(args, INPUT_OPTIONS);
+  const p = parse(args, { ...INPUT_OPTIONS, ...ALL_CLUSTERS_OPTION });
   if (typeof p === 'string') return usageError(io, 'validate', p);
   if (p.values.help) {
     io.stdout(HELP);
@@ -29,7 +30,9 @@ export const run: Command = async (args, io) => {
   if (typeof req === 'string') return usageError(io, 'validate', req);
   const result = await render({ ...req, live: undefined });
   printDiagnostics(io, result.diagnostics, result.root);
-  const declarations = new Set(result.resolved.map((r) => r.origin)).size;
-  if (result.exitCode === 0) io.stderr(`meshext: valid: ${result.resolved.length} resource${result.resolved.length === 1 ? '' : 's'} from ${declarations} declaration${declarations === 1 ? '' : 's'}\n`);
+  // Each cluster translates the declarations anew: count them by where they are written.
+  const declarations = new Set(result.resolved.map((r) => `${r.origin.file}:${r.origin.line}:${r.origin.col}`)).size;
+  const clusters = result.clusters.length > 1 ? ` in ${result.clusters.length} clusters` : '';
+  if (result.exitCode === 0) io.stderr(`meshext: valid: ${result.resolved.length} resource${result.resolved.length === 1 ? '' : 's'} from ${declarations} declaration${declarations === 1 ? '' : 's'}${clusters}\n`);
   return result.exitCode;
 };
