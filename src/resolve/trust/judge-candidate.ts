@@ -27,6 +27,7 @@ import { COSIGN_SIGN_PREDICATE, readStatement, simpleSigningNames, splitDigest, 
 import { readEvidence, toEvidence } from './evidence.ts';
 import { acceptsKeyless, describeKeyless, keylessSigner } from './identity.ts';
 import { describeError } from './library-errors.ts';
+import { settleEncodings } from './settle-certificates.ts';
 import type { Candidate } from './load-verifier.ts';
 import type { Internal, TrustKey } from './material.ts';
 
@@ -138,6 +139,7 @@ function verifyKeyless(bundle: Bundle, data: Buffer, ctx: Context): Signer | str
   }
   try {
     const entity = toSignedEntity(bundle, data);
+    if (entity.key.$case === 'certificate') settleEncodings(entity.key.certificate);
     const options = { tlogThreshold: hasLog ? 1 : 0, timestampThreshold: 1, ctlogThreshold: ctx.internal.ctlogs ? 1 : 0 };
     return new Verifier(ctx.internal.trust, options).verify(entity);
   } catch (e) {

@@ -15,6 +15,7 @@ import type { TrustSite } from '../../model/trust.ts';
 import type { LoadedKey, LoadedTrust, MaterialError, MaterialInput } from './load-verifier.ts';
 import { publicGoodRootJson } from './public-good-root.ts';
 import { describeError } from './library-errors.ts';
+import { settleTrustedCertificates } from './settle-certificates.ts';
 
 export interface TrustKey extends LoadedKey {
   readonly key: KeyObject;
@@ -95,6 +96,7 @@ function parseRoot(text: string, publicGood: boolean): { trust: TrustMaterial; c
     if (trust.certificateAuthorities.length === 0 && trust.tlogs.length === 0 && trust.timestampAuthorities.length === 0) {
       return `${what} lists no certificate authority, transparency log or timestamp authority`;
     }
+    settleTrustedCertificates(trust);
     return { trust, ctlogs: trust.ctlogs.length > 0 };
   } catch (e) {
     return `${what} cannot be read: ${describeError(e)}`;
