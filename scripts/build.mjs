@@ -7,6 +7,9 @@
 //   dist/_generated/          the per-kind validator scripts, each with its code cache
 //   dist/meshext.undici.js    the HTTP client (undici), run with its code cache by the first request
 //                             of a render (src/resolve/load-undici.ts), never by a render without one
+//   dist/meshext.sigstore.js  the signature verifier (src/resolve/trust/verifier.ts and the Sigstore
+//                             libraries), run with its code cache when a render first verifies an
+//                             image (src/resolve/trust/load-verifier.ts), never by one without spec.trust
 // Code that a command does not use is bundled but never run: esbuild wraps lazily imported modules
 // and CommonJS dependencies in initialisers that run on first import.
 import './on-node-24.mjs';
@@ -38,12 +41,17 @@ const common = {
 // The app: a function expression with CommonJS's parameters, plus the URL of its own file.
 // Whitespace and syntax minified (a third less to read at every start); names kept for stack traces.
 // undici stays out of the app script (every start would read it): load-undici.ts runs its own script.
-const app = await build({ ...common, entryPoints: ['src/cli/cli.ts'], write: false, minifyWhitespace: true, minifySyntax: true, external: ['undici'] });
+// So does the verifier, for the same reason: load-verifier.ts runs its own script.
+const VERIFIER = './src/resolve/trust/verifier.ts';
+const app = await build({ ...common, entryPoints: ['src/cli/cli.ts'], write: false, minifyWhitespace: true, minifySyntax: true, external: ['undici', VERIFIER] });
 const appText = tagged(`(function (exports, require, module, __filename, __dirname, __meshext_url) {${app.outputFiles[0].text}\n})`);
 writeFileSync(join(DIST, 'meshext.app.js'), appText);
 
 const undici = await build({ ...common, entryPoints: ['scripts/undici-entry.cjs'], write: false, minifyWhitespace: true, minifySyntax: true });
 writeFileSync(join(DIST, 'meshext.undici.js'), tagged(`(function (exports, require, module, __filename, __dirname) {${undici.outputFiles[0].text}\n})`));
+
+const sigstore = await build({ ...common, entryPoints: [VERIFIER], write: false, minifyWhitespace: true, minifySyntax: true });
+writeFileSync(join(DIST, 'meshext.sigstore.js'), tagged(`(function (exports, require, module, __filename, __dirname) {${sigstore.outputFiles[0].text}\n})`));
 
 await build({
   ...common,

@@ -67,7 +67,7 @@ function walk(d: string): string[] {
 
 let tarball = '';
 
-test('npm pack: the bin, its app script, code caches, validator and undici scripts, plugin.yaml and README, nothing else', () => {
+test('npm pack: the bin, its app script, code caches, validator, undici and sigstore scripts, plugin.yaml and README, nothing else', () => {
   assert.ok(existsSync(join(DIST, 'meshext.cjs')), 'no dist/: run `npm run build` first (`npm test` does)');
   assert.is(pkg.scripts.prepack, 'npm run build', 'npm pack must build dist/ first');
   const packDir = dir('pack');
@@ -91,6 +91,8 @@ test('npm pack: the bin, its app script, code caches, validator and undici scrip
     'dist/meshext.app.cache',
     'dist/meshext.undici.js',
     'dist/meshext.undici.js.cache',
+    'dist/meshext.sigstore.js',
+    'dist/meshext.sigstore.js.cache',
     ...validators,
   ].sort();
   assert.equal(files, expected);
