@@ -206,7 +206,8 @@ function meshParts(classified: Classified, fleet: Fleet, chosen: readonly Cluste
       if (parts.length === 0) checkPlacements(extensions, fleet.meshes, report);
       const r = clusterReport(report, mesh, fleet);
       const elsewhere = tenantElsewhere(fleet.meshes, mesh);
-      const targets = placeExtensions(extensions, mesh, fleet.meshes, r).flatMap((e) => expandExtension(e, mesh, r, elsewhere));
+      // Placement's own findings name the cluster already.
+      const targets = placeExtensions(extensions, mesh, fleet.meshes, report).flatMap((e) => expandExtension(e, mesh, r, elsewhere));
       parts.push({ choice, mesh, report: r, extensions, targets });
     }
   }
