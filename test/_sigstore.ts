@@ -96,6 +96,23 @@ export function classicSigLayer(digest: string, key: TestKey, opts: { payload?: 
   return { kind: 'classic', at: opts.at ?? '.sig tag', mediaType: SIMPLE_SIGNING_MEDIA, payload: stored, annotations: { 'dev.cosignproject.cosign/signature': signature } };
 }
 
+/** DSSE's pre-authentication encoding: what a DSSE signature signs. */
+export function preAuthEncoding(payloadType: string, payload: Buffer): Buffer {
+  const type = Buffer.from(payloadType);
+  return Buffer.concat([Buffer.from(`DSSEv1 ${type.length} `), type, Buffer.from(` ${payload.length} `), payload]);
+}
+
+/**
+ * A cosign classic `.att` layer: a DSSE envelope of an in-toto statement about `digest`, signed
+ * with `key` (no transparency log), the predicate type in its annotations, as `cosign attest --key`
+ * writes it. `stmt` replaces the statement.
+ */
+export function classicAttLayer(digest: string, key: TestKey, predicateType = SLSA_PROVENANCE, opts: { stmt?: Buffer } = {}): Extract<Found, { kind: 'classic' }> {
+  const body = opts.stmt ?? statement(digest, predicateType);
+  const envelope = { payloadType: IN_TOTO, payload: body.toString('base64'), signatures: [{ keyid: '', sig: signWith(key, preAuthEncoding(IN_TOTO, body)).toString('base64') }] };
+  return { kind: 'classic', at: '.att tag', mediaType: DSSE_MEDIA, payload: Buffer.from(JSON.stringify(envelope)), annotations: { 'dev.cosignproject.cosign/signature': '', predicateType } };
+}
+
 /**
  * The registry objects of a cosign classic signature image (`sha256-<hex>.sig`) holding `layers`:
  * the OCI manifest (each layer's payload a blob, the signature in its annotations) and its blobs,

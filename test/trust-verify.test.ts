@@ -17,6 +17,7 @@ import {
   COSIGN_SIGN,
   GITHUB_ISSUER,
   SLSA_PROVENANCE,
+  classicAttLayer,
   classicSigLayer,
   foundBundle,
   keyBundle,
@@ -121,6 +122,16 @@ test('classic .sig whose payload is not a cosign container image signature: refu
   const digest = randomDigest();
   const layer = classicSigLayer(digest, keys.p256, { payload: simpleSigningPayload(digest, { type: 'atomic container signature' }) });
   refused(check(testPolicy({ keys: [keys.p256] }), { digest, own: [layer] }), `critical.type is "atomic container signature"`);
+});
+
+test('classic .att (a DSSE envelope in the layer): converted to a DSSE bundle; counts as the attestation it is, about the digest it names', () => {
+  const digest = randomDigest();
+  const policy = testPolicy({ keys: [keys.p256], attestations: [SLSA_PROVENANCE] });
+  const r = ok(check(policy, { digest, own: [classicAttLayer(digest, keys.p256)] }));
+  assert.equal([r.checked[0]!.kind, r.checked[0]!.predicateType, r.verification.evidence[0]!.at], ['attestation', SLSA_PROVENANCE, '.att tag']);
+  refused(check(policy, { digest, own: [classicAttLayer(digest, keys.other)] }), 'signature does not verify');
+  const other = randomDigest();
+  refused(check(policy, { digest, own: [classicAttLayer(other, keys.p256)] }), `its statement is about ${other}, not ${digest}`);
 });
 
 test('a key signature without a log entry is refused when the policy requires the transparency log', () => {

@@ -38,6 +38,14 @@ interface Loaded extends LoadedTrust {
 const roots = new Map<string, { trust: TrustMaterial; ctlogs: boolean } | string>();
 
 export function loadMaterial(input: MaterialInput): LoadedTrust | { readonly errors: readonly MaterialError[] } {
+  try {
+    return load(input);
+  } catch (e) {
+    return { errors: [{ message: `the trust material cannot be read: ${describeError(e)}` }] };
+  }
+}
+
+function load(input: MaterialInput): LoadedTrust | { readonly errors: readonly MaterialError[] } {
   const errors: MaterialError[] = [];
   const root = loadRoot(input.trustedRootJson);
   if (typeof root === 'string') errors.push({ message: root });
