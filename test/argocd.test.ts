@@ -13,6 +13,8 @@ import { parse, parseAllDocuments } from 'yaml';
 import { BUNDLE, ROOT, discovers, readPlugin, requestEnv, runPluginCommand, sidecarEnv, unpackRepo } from './_argocd.ts';
 import type { AppParameter, AppSource } from './_argocd.ts';
 import { PARAMETERS, repoRootOf, splitList } from '../src/cli/commands/argocd.ts';
+import { generateApplications } from './_applicationset.ts';
+import type { ApplicationSet, ArgoCluster } from './_applicationset.ts';
 
 const NATIVE = join(ROOT, 'examples', 'native');
 const plugin = readPlugin();
@@ -315,6 +317,89 @@ test('a string parameter is split at commas and newlines, but not inside a glob 
   assert.equal(splitList(' , ,'), []);
   // An unbalanced brace does not swallow the lines after it.
   assert.equal(splitList('a{b,c\nd,e'), ['a{b,c', 'd', 'e']);
+});
+
+// examples/fleet through its ApplicationSet: the cluster generator over Argo CD's cluster secrets,
+// each generated Application's plugin invocation run with the env the repo-server would send it,
+// KUBE_API_VERSIONS being its destination cluster's.
+const FLEET = join(ROOT, 'examples', 'fleet');
+const SERVES = (kinds: string[]) => ['extensions.istio.io/v1alpha1', 'networking.istio.io/v1alpha3', 'v1', 'v1/Namespace', ...kinds].sort().join(',');
+const OLD_ISTIO = SERVES(['extensions.istio.io/v1alpha1/WasmPlugin', 'networking.istio.io/v1alpha3/EnvoyFilter']);
+const ISTIO_1_30 = SERVES(['extensions.istio.io/v1alpha1/TrafficExtension', 'extensions.istio.io/v1alpha1/WasmPlugin', 'networking.istio.io/v1alpha3/EnvoyFilter']);
+const ARGO_CLUSTERS: (ArgoCluster & { apiVersions: string })[] = [
+  { name: 'in-cluster', server: 'https://kubernetes.default.svc', inCluster: true, apiVersions: OLD_ISTIO },
+  { name: 'prod-us-east', server: 'https://prod-us-east.k8s.example.com', labels: { 'meshext.dev/mesh': 'istio' }, apiVersions: OLD_ISTIO },
+  { name: 'prod-eu-west', server: 'https://prod-eu-west.k8s.example.com', labels: { 'meshext.dev/mesh': 'istio' }, apiVersions: OLD_ISTIO },
+  { name: 'staging-eu', server: 'https://staging-eu.k8s.example.com', labels: { 'meshext.dev/mesh': 'istio', env: 'staging' }, apiVersions: ISTIO_1_30 },
+  { name: 'tools', server: 'https://tools.k8s.example.com', labels: { env: 'tools' }, apiVersions: OLD_ISTIO },
+];
+const appset = parse(readFileSync(join(FLEET, 'argocd', 'applicationset.yaml'), 'utf8')) as ApplicationSet;
+
+/** An Application's plugin source, and its destination cluster's API versions, as the repo-server sends them. */
+function applicationRequest(app: Record<string, any>, apiVersions: string): Record<string, string> {
+  const src = app.spec.source as { repoURL: string; path: string; plugin: AppSource['plugin'] & { name: string } };
+  return { ...requestEnv({ name: app.metadata.name, namespace: app.spec.destination.namespace, repoURL: src.repoURL, path: src.path, plugin: src.plugin }), KUBE_API_VERSIONS: apiVersions };
+}
+
+test('examples/fleet: the ApplicationSet makes one Application per labelled mesh cluster, each rendering that cluster and nothing else', () => {
+  const apps = generateApplications(appset, ARGO_CLUSTERS);
+  assert.equal(apps.map((a) => [a.metadata.name, a.spec.destination.name]), [
+    ['mesh-extensions-prod-us-east', 'prod-us-east'],
+    ['mesh-extensions-prod-eu-west', 'prod-eu-west'],
+    ['mesh-extensions-staging-eu', 'staging-eu'],
+  ]);
+  const work = unpackRepo(base, { examples: join(ROOT, 'examples') });
+  for (const app of apps) {
+    const cluster = ARGO_CLUSTERS.find((c) => c.name === app.spec.destination.name)!;
+    const src = app.spec.source;
+    assert.is(src.plugin.name, plugin.metadata.name);
+    assert.equal(src.plugin.parameters.find((p: AppParameter) => p.name === 'cluster'), { name: 'cluster', string: cluster.name });
+    const appDir = join(work, src.path);
+    assert.ok(discovers(plugin, appDir, sidecar, requestEnv({ path: src.path })).match, 'discovery must match the fleet directory, or the named plugin is refused');
+    const r = runPluginCommand(plugin.spec.generate, appDir, sidecar, applicationRequest(app, cluster.apiVersions));
+    assert.is(r.code, 0, `${cluster.name}: ${r.stderr}`);
+    assertManifestStream(r.stdout);
+    // Exactly that cluster's resources: what `meshext render --cluster` prints, as reviewed.
+    assert.is(r.stdout, readFileSync(join(ROOT, 'test', 'fixtures', 'examples', 'fleet', `${cluster.name}.yaml`), 'utf8'), cluster.name);
+    const cli = spawnSync(process.execPath, [BUNDLE, 'render', 'examples/fleet', '--offline', '--cluster', cluster.name], { cwd: ROOT, encoding: 'utf8', env: { PATH: process.env.PATH, XDG_CACHE_HOME: join(base, 'cache') } });
+    assert.is(r.stdout, cli.stdout);
+    assert.match(r.stderr, new RegExp(`meshext render --offline --locked --namespace istio-system --cluster ${cluster.name} -- \\. \\(with --kube-api-versions from KUBE_API_VERSIONS, \\d+ entries\\)`));
+  }
+});
+
+test('examples/fleet: a destination that does not serve an output kind fails naming the kind and the cluster, stdout empty', () => {
+  const [staging] = generateApplications(appset, ARGO_CLUSTERS).filter((a) => a.spec.destination.name === 'staging-eu');
+  const work = unpackRepo(base, { examples: join(ROOT, 'examples') });
+  // staging-eu before its TrafficExtension CRD is installed.
+  const r = runPluginCommand(plugin.spec.generate, join(work, 'examples/fleet'), sidecar, applicationRequest(staging!, OLD_ISTIO));
+  assertFails(r, /cluster "staging-eu" does not serve extensions\.istio\.io\/v1alpha1\/TrafficExtension, which Extension \S+ renders as: KUBE_API_VERSIONS \(what Argo CD read from that cluster\) lists extensions\.istio\.io\/v1alpha1\/WasmPlugin, networking\.istio\.io\/v1alpha3\/EnvoyFilter/);
+  assert.is(r.code, 1);
+  // Without KUBE_API_VERSIONS (Argo CD sends it empty when it does not know) nothing is checked.
+  const unknown = runPluginCommand(plugin.spec.generate, join(work, 'examples/fleet'), sidecar, { ...applicationRequest(staging!, ''), KUBE_API_VERSIONS: '' });
+  assert.is(unknown.code, 0, unknown.stderr);
+});
+
+test('examples/fleet: a cluster secret no Mesh names, or an Application without the cluster parameter, fails listing the clusters', () => {
+  const [stray] = generateApplications(appset, [{ name: 'prod-ap-south', server: 'https://ap.k8s.example.com', labels: { 'meshext.dev/mesh': 'istio' } }]);
+  const work = unpackRepo(base, { examples: join(ROOT, 'examples') });
+  const dir = join(work, 'examples/fleet');
+  const r = runPluginCommand(plugin.spec.generate, dir, sidecar, applicationRequest(stray!, OLD_ISTIO));
+  assertFails(r, /--cluster asks for cluster "prod-ap-south", which no Mesh names: the Meshes are for prod-eu-west, prod-us-east, staging-eu/);
+  const none = runPluginCommand(plugin.spec.generate, dir, sidecar, requestEnv({ path: 'examples/fleet', plugin: { parameters: [{ name: 'offline', string: 'true' }] } }));
+  assertFails(none, /this repository holds Meshes for 3 clusters \(prod-eu-west, prod-us-east, staging-eu\): choose one with --cluster NAME \(Argo CD: the parameter cluster/);
+  // The cluster may also come as plugin env, like every parameter.
+  const env = runPluginCommand(plugin.spec.generate, dir, sidecar, requestEnv({ path: 'examples/fleet', plugin: { parameters: [{ name: 'offline', string: 'true' }], env: [{ name: 'MESHEXT_CLUSTER', value: 'prod-eu-west' }] } }));
+  assert.is(env.code, 0, env.stderr);
+  assert.is(env.stdout, readFileSync(join(ROOT, 'test', 'fixtures', 'examples', 'fleet', 'prod-eu-west.yaml'), 'utf8'));
+});
+
+test('the ApplicationSet simulation refuses what it does not implement and honours missingkey=error', () => {
+  const strict = { spec: { ...appset.spec, template: { metadata: { name: '{{.metadata.labels.region}}' } } } } as ApplicationSet;
+  assert.throws(() => generateApplications(strict, ARGO_CLUSTERS), /map has no entry for key "region"/);
+  const unknown = { spec: { ...appset.spec, template: { metadata: { name: '{{ printf "%s" .name }}' } } } } as ApplicationSet;
+  assert.throws(() => generateApplications(unknown, ARGO_CLUSTERS), /not simulated/);
+  const labels = { spec: { ...appset.spec, template: { x: '{{index .metadata.labels "meshext.dev/mesh"}}/{{.nameNormalized}}' } } } as ApplicationSet;
+  assert.equal(generateApplications(labels, [{ name: 'Prod_EU', server: 's', labels: { 'meshext.dev/mesh': 'istio' } }]), [{ x: 'istio/prod-eu' }]);
 });
 
 test.run();
