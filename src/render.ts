@@ -25,6 +25,10 @@ import type { ImageUse, LiveResolverLike } from './resolve/resolve-images.ts';
 import { resolveImages } from './resolve/resolve-images.ts';
 import { parseImageRef } from './resolve/reference.ts';
 import type { ResolvedImage } from './model/image.ts';
+import { verifyImages } from './resolve/verify-images.ts';
+import type { ImageReport, VerifyResult } from './resolve/verify-images.ts';
+import { policyFileReader } from './resolve/policy-files.ts';
+import type { ResolveResult } from './resolve/resolve-images.ts';
 import { finalizeTarget } from './emit/finalize.ts';
 import type { Placement, Resolved } from './emit/resource.ts';
 import { emitResources } from './emit/emit-resources.ts';
@@ -65,6 +69,8 @@ export interface RenderRequest {
   readonly apiVersions?: readonly string[];
   /** Builds the live resolver; called only when an image must be resolved over the network. */
   readonly live?: (opts: { readonly insecureRegistries: readonly string[]; readonly offline: boolean }) => Promise<LiveResolverLike>;
+  /** Judge every signature found, not only until a policy is satisfied (`meshext verify`). */
+  readonly checkAllSignatures?: boolean;
 }
 
 /** One cluster's render: its Meshes (one per control-plane revision) and, together, their resources. */
@@ -99,6 +105,8 @@ export interface RenderResult {
   /** Canonical reference → resolution of every image used (what `meshext lock` writes). */
   readonly images: ReadonlyMap<string, ResolvedImage>;
   readonly classified?: Classified;
+  /** Per image, what the Mesh's trust policies concluded (for `meshext verify`); absent without spec.trust. */
+  readonly trust?: readonly ImageReport[];
 }
 
 /** One Mesh's part of a render, translated and expanded; `report` names its cluster in a fleet. */
@@ -159,8 +167,16 @@ export async function render(req: RenderRequest): Promise<RenderResult> {
   // Images are resolved once for every cluster of the render (one lock for the fleet, decision 44).
   const uses = imageUses(targets);
   const insecureRegistries = [...new Set(parts.flatMap((p) => p.mesh.insecureRegistries))].sort();
-  const res = await resolveImages(uses, { lock, mode: req.mode, offline: req.offline, locked: req.locked, live: req.live ? () => req.live!({ insecureRegistries, offline: false }) : undefined, cached: req.live ? () => req.live!({ insecureRegistries, offline: true }) : undefined }, report);
+  const live = req.live ? once(() => req.live!({ insecureRegistries, offline: false })) : undefined;
+  const cached = req.live ? once(() => req.live!({ insecureRegistries, offline: true })) : undefined;
+  let res = await resolveImages(uses, { lock, mode: req.mode, offline: req.offline, locked: req.locked, live, cached }, report);
   if (res.failed) return fail(hasCode(diagnostics, ['INVALID_REFERENCE', 'LOCK_INVALID']) ? 1 : 3, { mesh, fleet, root, classified, lockFile });
+  let trust: VerifyResult | undefined;
+  if (mesh.trust) {
+    trust = await verifyImages(res.resolved, uses, { trust: mesh.trust, lock, mode: req.mode, offline: req.offline, locked: req.locked, live: req.offline ? undefined : live, readPolicyFile: policyFileReader(root, req.cwd), checkAll: req.checkAllSignatures === true }, report);
+    res = withResolutions(res, trust.resolved);
+    if (trust.failed) return fail(hasCode(diagnostics, ['TRUST_INVALID']) ? 1 : 3, { mesh, fleet, root, classified, lockFile, trust: trust.reports });
+  } else res = withResolutions(res, withoutEvidence(res.resolved));
 
   if (req.locked && lock && req.mode === 'render') {
     // --locked fails wherever `meshext lock` would change the file, stale entries included. A render
@@ -193,6 +209,7 @@ export async function render(req: RenderRequest): Promise<RenderResult> {
     lockFile,
     images: res.resolved,
     classified,
+    ...(trust ? { trust: trust.reports } : {}),
   };
 }
 
@@ -324,6 +341,30 @@ function unreadNote(c: Classified): string {
   if (c.unread.length === 0) return '';
   const list = c.unread.map((d) => `${d.file}: ${String(d.value.kind)} (${String(d.value.apiVersion)})`);
   return `; found but not read (see the warnings): ${list.join(', ')}`;
+}
+
+/** One call however many stages ask: resolution and verification share one resolver (its tokens, its connections). */
+function once<T>(make: () => Promise<T>): () => Promise<T> {
+  let made: Promise<T> | undefined;
+  return () => (made ??= make());
+}
+
+/** The resolution with each reference's entry replaced; `images` (keyed as declared) follows its reference. */
+function withResolutions(res: ResolveResult, resolved: ReadonlyMap<string, ResolvedImage>): ResolveResult {
+  const images = new Map<string, ResolvedImage>();
+  for (const [image, r] of res.images) images.set(image, resolved.get(r.ref) ?? r);
+  return { ...res, images, resolved };
+}
+
+/** Without a trust policy nothing is verified, whatever evidence an older lock kept. */
+function withoutEvidence(resolved: ReadonlyMap<string, ResolvedImage>): ReadonlyMap<string, ResolvedImage> {
+  if (![...resolved.values()].some((r) => r.verified !== undefined)) return resolved;
+  const out = new Map<string, ResolvedImage>();
+  for (const [k, r] of resolved) {
+    const { verified: _dropped, ...facts } = r;
+    out.set(k, facts);
+  }
+  return out;
 }
 
 function hasCode(ds: readonly Diagnostic[], codes: readonly Diagnostic['code'][]): boolean {

@@ -12,6 +12,7 @@ const COMMANDS: Record<string, { readonly summary: string; readonly load: () => 
   lock: { summary: 'resolve every image and write meshext.lock', load: async () => (await import('./commands/lock.ts')).run },
   validate: { summary: 'check schemas and render rules without touching the network', load: async () => (await import('./commands/validate.ts')).run },
   schema: { summary: 'print the JSON Schemas of the meshext kinds (for editors)', load: async () => (await import('./commands/schema.ts')).run },
+  verify: { summary: 'check every image against the Mesh\'s trust policies and say why', load: async () => (await import('./commands/verify.ts')).run },
   explain: { summary: 'show, per namespace and selector, the order the extensions run in', load: async () => (await import('./commands/explain.ts')).run },
   'install-kustomize-plugin': { summary: 'install meshext as kustomize\'s ExtensionGenerator exec plugin', load: async () => (await import('./commands/install-kustomize-plugin.ts')).run },
   argocd: { summary: 'the generate command of the Argo CD plugin (plugin.yaml)', load: async () => (await import('./commands/argocd.ts')).run },

@@ -1,0 +1,316 @@
+// The trust step of the resolve stage: every resolved image checked against the Mesh's trust
+// policies (docs/decisions.md, "Trust"). Evidence comes from the lock first and is re-verified on
+// every render, offline ones included, against the trusted root alone; the registry (or the URL's
+// `.sigstore.json`) is asked only when the lock has none that still satisfies the policy and the
+// render may use the network. The Sigstore libraries load only when an image is actually checked.
+
+import type { Diagnostic, DiagnosticCode, Sink } from '../model/diagnostic.ts';
+import type { ResolvedImage } from '../model/image.ts';
+import type { Found, FoundAt, Trust, TrustPolicy, TrustSite, Verification } from '../model/trust.ts';
+import { at } from '../model/where.ts';
+import type { Lock } from './lock.ts';
+import { parseImageRef } from './reference.ts';
+import type { ImageRef } from './reference.ts';
+import type { ImageUse, LiveResolverLike } from './resolve-images.ts';
+import { globMatches } from './trust/glob.ts';
+import { loadVerifier } from './trust/load-verifier.ts';
+import type { Checked, ImageToVerify, LoadedTrust, TrustVerifier, Verdict } from './trust/load-verifier.ts';
+
+export interface VerifyOptions {
+  readonly trust: Trust;
+  readonly lock: Lock | undefined;
+  readonly mode: 'render' | 'none' | 'relock';
+  readonly offline: boolean;
+  readonly locked: boolean;
+  /** The live resolver resolution used (or would use); undefined when the network is not available. */
+  readonly live?: () => Promise<LiveResolverLike>;
+  /** Reads a file a policy names, relative to the file that declares the Mesh; the text or why not. */
+  readonly readPolicyFile: (site: TrustSite, path: string) => string | { readonly error: string };
+  /** Judge every candidate, not just until the policy is satisfied (`meshext verify` reports them all). */
+  readonly checkAll?: boolean;
+}
+
+/** What one policy concluded about one image, for `meshext verify`. */
+export interface PolicyReport {
+  readonly policy: string;
+  readonly ok: boolean;
+  /** Why it failed, or (ok) where the evidence came from: 'lock' or 'registry'. */
+  readonly message: string;
+  readonly verification?: Verification;
+  readonly checked: readonly Checked[];
+}
+
+export interface ImageReport {
+  readonly ref: string;
+  readonly digest?: string;
+  /** Policies whose `images` cover the reference, in the order the Mesh declares them. */
+  readonly policies: readonly PolicyReport[];
+  /** No policy covers it: what `unmatched` decided. */
+  readonly unmatched?: 'deny' | 'allow';
+  /** What discovery asked for this image (empty when everything came from the lock). */
+  readonly lookedAt: readonly FoundAt[];
+}
+
+export interface VerifyResult {
+  /** The resolutions with `verified` set (what render annotates and `meshext lock` writes). */
+  readonly resolved: ReadonlyMap<string, ResolvedImage>;
+  readonly reports: readonly ImageReport[];
+  /** An enforced policy failed (exit 3), or the policy itself is unusable (exit 1, TRUST_INVALID). */
+  readonly failed: boolean;
+}
+
+export async function verifyImages(resolved: ReadonlyMap<string, ResolvedImage>, uses: readonly ImageUse[], opts: VerifyOptions, report: Sink): Promise<VerifyResult> {
+  const { trust } = opts;
+  const out = new Map(resolved);
+  const reports: ImageReport[] = [];
+  let failed = false;
+  const usesOf = groupUses(uses);
+  const enforce = trust.mode === 'enforce';
+  const fail = (canonical: string, code: DiagnosticCode, message: string, severity: 'error' | 'warning' = enforce ? 'error' : 'warning'): void => {
+    const list = usesOf.get(canonical) ?? [];
+    if (list.length === 0) report({ code, severity, message });
+    for (const u of list) report(at(u.origin, u.path, code, message, severity));
+    if (severity === 'error') failed = true;
+  };
+
+  let verifier: { v: TrustVerifier; loaded: LoadedTrust } | undefined | null;
+  const getVerifier = async (): Promise<{ v: TrustVerifier; loaded: LoadedTrust } | null> => {
+    if (verifier !== undefined) return verifier;
+    verifier = await loadTrustMaterial(trust, opts, report);
+    if (verifier === null) failed = true;
+    return verifier;
+  };
+  let live: Promise<LiveResolverLike> | undefined;
+  const getLive = (): Promise<LiveResolverLike> | undefined => (opts.live ? (live ??= opts.live()) : undefined);
+
+  for (const canonical of [...resolved.keys()].sort()) {
+    const image = resolved.get(canonical)!;
+    const policies = trust.policies.filter((p) => p.images.some((g) => globMatches(g, canonical)));
+    if (policies.length === 0) {
+      reports.push({ ref: canonical, ...(image.digest ? { digest: image.digest } : {}), policies: [], unmatched: trust.unmatched, lookedAt: [] });
+      if (trust.unmatched === 'deny') {
+        fail(canonical, 'NOT_VERIFIED', `image ${canonical} matches no trust policy (${trust.policies.map((p) => p.name).join(', ')}), and spec.trust.unmatched is deny: add it to a policy's images, or set unmatched: allow`);
+      }
+      continue;
+    }
+    if (opts.mode === 'none') continue;
+    if (image.format === 'file') {
+      fail(canonical, 'NOT_VERIFIED', `image ${canonical} is a file:// module, read from the proxy's own disk and never fetched, so its signature cannot be checked; trust policies ${policies.map((p) => p.name).join(', ')} cover it`);
+      continue;
+    }
+    const got = await getVerifier();
+    if (got === null) break;
+    const ref = (parseImageRef(canonical) as { ref: ImageRef }).ref;
+    const session = new ImageSession(ref, image, got, getLive);
+    const policyReports: PolicyReport[] = [];
+    const verified: Verification[] = [];
+    for (const policy of policies) {
+      const r = await verifyPolicy(session, policy, opts);
+      policyReports.push(r.report);
+      if (r.report.verification) verified.push(r.report.verification);
+      for (const d of r.problems) fail(canonical, d.code, d.message, d.severity ?? (enforce ? 'error' : 'warning'));
+    }
+    reports.push({ ref: canonical, ...(image.digest ? { digest: image.digest } : {}), policies: policyReports, lookedAt: session.lookedAt() });
+    // A policy that failed in warn mode leaves the image rendered but not marked verified.
+    const all = verified.length === policies.length;
+    const { verified: _old, ...facts } = image;
+    out.set(canonical, all ? { ...facts, verified } : facts);
+  }
+  return { resolved: out, reports, failed };
+}
+
+interface Problem {
+  readonly code: DiagnosticCode;
+  readonly message: string;
+  /** Undefined: an error under enforce, a warning under warn. */
+  readonly severity?: 'error' | 'warning';
+}
+
+async function verifyPolicy(s: ImageSession, policy: TrustPolicy, opts: VerifyOptions): Promise<{ report: PolicyReport; problems: Problem[] }> {
+  const ref = s.ref.canonical;
+  const locked = opts.mode !== 'relock' ? s.lockedVerification(policy.name, opts.lock) : undefined;
+  let fromLock: Verdict | undefined;
+  if (locked) fromLock = s.verifyLocked(locked, policy, opts.checkAll === true);
+  if (fromLock?.ok) {
+    const v = fromLock.verification;
+    const changed = v.verifiedBy !== locked!.verifiedBy || v.signedDigest !== locked!.signedDigest;
+    const problems: Problem[] = changed && opts.locked ? [{ code: 'LOCK_MISMATCH', message: `image ${ref}: the lock says policy ${policy.name} was satisfied by ${locked!.verifiedBy} on ${locked!.signedDigest}, but its evidence now verifies as ${v.verifiedBy} on ${v.signedDigest}; run meshext lock`, severity: 'error' }] : [];
+    return { report: { policy: policy.name, ok: true, message: 'lock', verification: v, checked: fromLock.checked }, problems };
+  }
+  const stale = fromLock ? `the lock's evidence no longer satisfies policy ${policy.name}: ${fromLock.message}` : undefined;
+  if (opts.offline || s.noNetwork()) {
+    const why = stale ?? `the lock carries no evidence for policy ${policy.name}`;
+    return { report: { policy: policy.name, ok: false, message: why, checked: fromLock?.checked ?? [] }, problems: [{ code: 'NOT_VERIFIED', message: `image ${ref} is not verified: ${why}, and ${opts.offline ? '--offline forbids the network' : 'the network is not available'}; run meshext lock` }] };
+  }
+  const live = await s.verifyLive(policy, opts.checkAll === true);
+  const problems: Problem[] = [];
+  if (live.ok) {
+    if (opts.locked && opts.mode === 'render') problems.push({ code: 'LOCK_MISMATCH', message: `image ${ref}: ${stale ?? `the lock carries no evidence for policy ${policy.name}`}, but the registry has evidence that does; --locked forbids the change: run meshext lock`, severity: 'error' });
+    else if (opts.mode === 'render') problems.push({ code: 'LOCK_MISSING', message: `image ${ref}: ${stale ?? `the lock carries no evidence for policy ${policy.name}`}; verified from the registry instead (run meshext lock to keep the evidence)`, severity: 'warning' });
+    return { report: { policy: policy.name, ok: true, message: 'registry', verification: live.verification, checked: live.checked }, problems };
+  }
+  if (opts.locked && fromLock) problems.push({ code: 'LOCK_MISMATCH', message: `image ${ref}: ${stale}; --locked forbids the change: run meshext lock`, severity: 'error' });
+  problems.push({ code: 'NOT_VERIFIED', message: `image ${ref} is not verified: ${live.message}` });
+  return { report: { policy: policy.name, ok: false, message: live.message, checked: live.checked }, problems };
+}
+
+/** One image's evidence, discovered at most once per digest whatever the number of policies. */
+class ImageSession {
+  private readonly discovered = new Map<string, Promise<Discovered | { failure: string }>>();
+  private artifact: { readonly bytes: Buffer; readonly digest: string } | undefined;
+  private indexBytes: Promise<Buffer | { failure: string }> | undefined;
+  private readonly asked = new Set<FoundAt>();
+
+  constructor(
+    readonly ref: ImageRef,
+    readonly image: ResolvedImage,
+    private readonly trust: { v: TrustVerifier; loaded: LoadedTrust },
+    private readonly live: () => Promise<LiveResolverLike> | undefined,
+  ) {}
+
+  noNetwork(): boolean {
+    return this.live() === undefined;
+  }
+
+  lookedAt(): FoundAt[] {
+    const order: FoundAt[] = ['.sig tag', '.att tag', 'referrers', 'referrers tag', 'url'];
+    return order.filter((a) => this.asked.has(a));
+  }
+
+  lockedVerification(policy: string, lock: Lock | undefined): Verification | undefined {
+    const entry = lock?.get(this.ref.canonical);
+    // Evidence about another digest than the one rendered is no evidence at all.
+    if (!entry || entry.digest !== this.image.digest || entry.url !== this.image.url) return undefined;
+    return entry.verified?.find((v) => v.policy === policy);
+  }
+
+  verifyLocked(v: Verification, policy: TrustPolicy, checkAll: boolean): Verdict {
+    const digest = this.subjectDigest();
+    const onIndex = v.signedDigest !== digest;
+    return this.trust.v.verifyImage(
+      {
+        ref: this.ref.canonical,
+        digest: digest ?? v.signedDigest,
+        ...(this.artifact ? { artifact: this.artifact.bytes } : {}),
+        own: onIndex ? [] : v.evidence,
+        ...(onIndex && v.index !== undefined ? { index: { digest: v.signedDigest, bytes: Buffer.from(v.index, 'base64'), evidence: v.evidence } } : {}),
+      },
+      policy,
+      this.trust.loaded,
+      { checkAll },
+    );
+  }
+
+  async verifyLive(policy: TrustPolicy, checkAll: boolean): Promise<Verdict> {
+    const attestations = policy.attestations.length > 0;
+    const judge = (img: Omit<ImageToVerify, 'ref'>): Verdict => this.trust.v.verifyImage({ ref: this.ref.canonical, ...img }, policy, this.trust.loaded, { checkAll });
+    if (this.ref.scheme === 'http' || this.ref.scheme === 'https') {
+      const got = await this.discover('url', attestations);
+      if ('failure' in got) return { ok: false, message: got.failure, checked: [] };
+      return judge({ digest: got.digest, ...(this.artifact ? { artifact: this.artifact.bytes } : {}), own: got.found, lookedAt: got.lookedAt });
+    }
+    const digest = this.image.digest!;
+    const own = await this.discover(digest, attestations);
+    if ('failure' in own) return { ok: false, message: own.failure, checked: [] };
+    const first = judge({ digest, own: own.found, lookedAt: own.lookedAt });
+    if (first.ok || this.image.index === undefined) return first;
+    const idx = await this.discover(this.image.index, attestations);
+    if ('failure' in idx) return { ...first, message: `${first.message}; and on its index ${this.image.index}: ${idx.failure}` };
+    if (idx.found.length === 0) return { ...first, message: `${first.message}; nor on its index ${this.image.index}` };
+    const bytes = await (this.indexBytes ??= this.fetchIndex(this.image.index));
+    if (!Buffer.isBuffer(bytes)) return { ...first, message: `${first.message}; its index ${this.image.index} could not be read: ${bytes.failure}` };
+    return judge({ digest, own: own.found, index: { digest: this.image.index, bytes, evidence: idx.found }, lookedAt: [...new Set([...own.lookedAt, ...idx.lookedAt])] });
+  }
+
+  /** The digest signatures are about: the pinned manifest, or the downloaded bytes of an http(s) module. */
+  private subjectDigest(): string | undefined {
+    return this.image.digest ?? this.artifact?.digest;
+  }
+
+  private async fetchIndex(digest: string): Promise<Buffer | { failure: string }> {
+    const live = await this.live()!;
+    const got = await live.manifestBytes(this.ref, digest);
+    return Buffer.isBuffer(got) ? got : { failure: got.message };
+  }
+
+  private discover(digest: string, attestations: boolean): Promise<Discovered | { failure: string }> {
+    const key = `${digest}|${attestations}`;
+    let p = this.discovered.get(key);
+    if (!p) this.discovered.set(key, (p = this.discoverNow(digest, attestations)));
+    return p;
+  }
+
+  private async discoverNow(digest: string, attestations: boolean): Promise<Discovered | { failure: string }> {
+    const live = await this.live()!;
+    if (digest === 'url') {
+      const got = await live.discoverUrl(this.ref);
+      if ('code' in got) return { failure: got.message };
+      this.artifact = { bytes: got.artifact, digest: got.discovery.digest };
+      for (const a of got.discovery.lookedAt) this.asked.add(a);
+      return got.discovery;
+    }
+    const got = await live.discover(this.ref, digest, { attestations });
+    if ('code' in got) return { failure: got.message };
+    for (const a of got.lookedAt) this.asked.add(a);
+    return got;
+  }
+}
+
+/** What discovery found for one digest: the candidates as read (the verifier converts and judges them). */
+interface Discovered {
+  readonly digest: string;
+  readonly found: readonly Found[];
+  readonly lookedAt: readonly FoundAt[];
+}
+
+/** The verifier and the policy's material (trusted root, each policy's keys), or null after reporting why not. */
+async function loadTrustMaterial(trust: Trust, opts: VerifyOptions, report: Sink): Promise<{ v: TrustVerifier; loaded: LoadedTrust } | null> {
+  const problems: Diagnostic[] = [];
+  const bad = (site: TrustSite, message: string): void => {
+    problems.push({ code: 'TRUST_INVALID', severity: 'error', message, file: site.file, line: site.line, col: site.col, field: site.field });
+  };
+  let trustedRootJson: string | undefined;
+  if (trust.trustedRoot) {
+    const got = opts.readPolicyFile(trust.trustedRoot.at, trust.trustedRoot.path);
+    if (typeof got === 'string') trustedRootJson = got;
+    else bad(trust.trustedRoot.at, `trustedRoot ${trust.trustedRoot.path}: ${got.error}`);
+  }
+  const keys = new Map<TrustSite, string>();
+  for (const p of trust.policies) {
+    for (const k of p.keys) {
+      if (k.pem !== undefined) keys.set(k.at, k.pem);
+      else {
+        const got = opts.readPolicyFile(k.at, k.path!);
+        if (typeof got === 'string') keys.set(k.at, got);
+        else bad(k.at, `key ${k.path}: ${got.error}`);
+      }
+    }
+  }
+  const v = await loadVerifier();
+  if (problems.length === 0) {
+    const loaded = v.loadMaterial({ ...(trustedRootJson !== undefined ? { trustedRootJson } : {}), keys: [...keys].map(([site, pem]) => ({ site, pem })) });
+    if ('errors' in loaded) for (const e of loaded.errors) bad(e.site ?? trust.trustedRoot?.at ?? trust.at, e.message);
+    else {
+      for (const d of problems) report(d);
+      return { v, loaded };
+    }
+  }
+  for (const d of problems) report(d);
+  return null;
+}
+
+function groupUses(uses: readonly ImageUse[]): Map<string, ImageUse[]> {
+  const out = new Map<string, ImageUse[]>();
+  const seen = new Set<string>();
+  for (const u of uses) {
+    const p = parseImageRef(u.image);
+    if ('error' in p) continue;
+    const k = `${p.ref.canonical}|${u.origin.file}:${u.origin.line}:${u.path.join('.')}`;
+    if (seen.has(k)) continue;
+    seen.add(k);
+    const list = out.get(p.ref.canonical);
+    if (list) list.push(u);
+    else out.set(p.ref.canonical, [u]);
+  }
+  return out;
+}
