@@ -73,33 +73,36 @@ export async function verifyImages(resolved: ReadonlyMap<string, ResolvedImage>,
     if (severity === 'error') failed = true;
   };
 
-  let verifier: { v: TrustVerifier; loaded: LoadedTrust } | undefined | null;
-  const getVerifier = async (): Promise<{ v: TrustVerifier; loaded: LoadedTrust } | null> => {
-    if (verifier !== undefined) return verifier;
-    verifier = await loadTrustMaterial(trust, opts, report);
-    if (verifier === null) failed = true;
-    return verifier;
-  };
+  let verifier: Promise<{ v: TrustVerifier; loaded: LoadedTrust } | null> | undefined;
+  const getVerifier = (): Promise<{ v: TrustVerifier; loaded: LoadedTrust } | null> =>
+    (verifier ??= loadTrustMaterial(trust, opts, report).then((got) => {
+      if (got === null) failed = true;
+      return got;
+    }));
   let live: Promise<LiveResolverLike> | undefined;
   const getLive = (): Promise<LiveResolverLike> | undefined => (opts.live ? (live ??= opts.live()) : undefined);
 
-  for (const canonical of [...resolved.keys()].sort()) {
+  // Images are checked side by side (their discovery is network round trips); reports and
+  // resolutions are kept by reference, so the result does not depend on which finishes first.
+  const byRef = new Map<string, ImageReport>();
+  const sorted = [...resolved.keys()].sort();
+  await inPool(sorted, VERIFY_CONCURRENCY, async (canonical) => {
     const image = resolved.get(canonical)!;
     const policies = trust.policies.filter((p) => p.images.some((g) => globMatches(g, canonical)));
     if (policies.length === 0) {
-      reports.push({ ref: canonical, ...(image.digest ? { digest: image.digest } : {}), policies: [], unmatched: trust.unmatched, lookedAt: [] });
+      byRef.set(canonical, { ref: canonical, ...(image.digest ? { digest: image.digest } : {}), policies: [], unmatched: trust.unmatched, lookedAt: [] });
       if (trust.unmatched === 'deny') {
         fail(canonical, 'NOT_VERIFIED', `image ${canonical} matches no trust policy (${trust.policies.map((p) => p.name).join(', ')}), and spec.trust.unmatched is deny: add it to a policy's images, or set unmatched: allow`);
       }
-      continue;
+      return;
     }
-    if (opts.mode === 'none') continue;
+    if (opts.mode === 'none') return;
     if (image.format === 'file') {
       fail(canonical, 'NOT_VERIFIED', `image ${canonical} is a file:// module, read from the proxy's own disk and never fetched, so its signature cannot be checked; trust policies ${policies.map((p) => p.name).join(', ')} cover it`);
-      continue;
+      return;
     }
     const got = await getVerifier();
-    if (got === null) break;
+    if (got === null) return;
     const ref = (parseImageRef(canonical) as { ref: ImageRef }).ref;
     const session = new ImageSession(ref, image, got, getLive);
     const policyReports: PolicyReport[] = [];
@@ -110,13 +113,28 @@ export async function verifyImages(resolved: ReadonlyMap<string, ResolvedImage>,
       if (r.report.verification) verified.push(r.report.verification);
       for (const d of r.problems) fail(canonical, d.code, d.message, d.severity ?? (enforce ? 'error' : 'warning'));
     }
-    reports.push({ ref: canonical, ...(image.digest ? { digest: image.digest } : {}), policies: policyReports, lookedAt: session.lookedAt() });
+    byRef.set(canonical, { ref: canonical, ...(image.digest ? { digest: image.digest } : {}), policies: policyReports, lookedAt: session.lookedAt() });
     // A policy that failed in warn mode leaves the image rendered but not marked verified.
     const all = verified.length === policies.length;
     const { verified: _old, ...facts } = image;
     out.set(canonical, all ? { ...facts, verified } : facts);
+  });
+  for (const canonical of sorted) {
+    const r = byRef.get(canonical);
+    if (r) reports.push(r);
   }
   return { resolved: out, reports, failed };
+}
+
+/** Images checked at once: each asks for its .sig tag and its referrers side by side, so up to twice this many requests are in flight. */
+const VERIFY_CONCURRENCY = 16;
+
+async function inPool<T>(items: readonly T[], size: number, run: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) await run(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(size, items.length) }, worker));
 }
 
 interface Problem {
