@@ -62,7 +62,10 @@ function toText(r: ImageReport): string {
   for (const p of r.policies) {
     const v = p.verification;
     lines.push(p.ok && v ? `  policy ${p.policy}: passed, signed by ${v.verifiedBy} on ${v.signedDigest} (evidence from the ${p.message})` : `  policy ${p.policy}: FAILED: ${p.message}`);
-    for (const c of p.checked) lines.push(`    ${[c.at, c.digest, c.kind, c.predicateType, c.identity].filter((x) => x !== undefined && x !== '').join('  ')}: ${c.result}`);
+    for (const c of p.checked) {
+      const what = [c.at, c.digest, c.kind, c.predicateType, c.identity && `by ${c.identity}`].filter((x) => x !== undefined && x !== '').join(', ');
+      lines.push(`    ${what}: ${c.accepted ? 'accepted' : `rejected: ${c.result}`}`);
+    }
   }
   return `${lines.join('\n')}\n`;
 }
