@@ -1,11 +1,12 @@
 // `npm run bench` (README, "Performance"): generates synthetic declaration repos, runs `meshext render` on
 // each as a whole process beside its floors (`node -e ''`, and a Node process that only writes
-// the same output bytes), times `kubectl kustomize` over the 1,000-resource output, times image
+// the same output bytes), times `kubectl kustomize` over the 1,000-resource output, renders a fleet
+// of 20 clusters with --all-clusters beside one of its clusters, times image
 // resolution against a registry that answers 200 ms late, prints a table of figures and ratios
 // against the issue's targets, and writes it as JSON: .bench/results.json (the last run, read
 // back next time to show the change) and scripts/bench/results.json (the copy the README cites).
 //
-// Options: --quick (fewer runs), --cases small,large (a subset; no README copy is written),
+// Options: --quick (fewer runs), --cases small,large,fleet (a subset; no README copy is written),
 //          --no-resolve (skip the registry part), --no-snapshot (skip the startup-snapshot
 //          experiment, scripts/bench/snapshot.mjs), --runs N (rounds per case).
 
@@ -14,7 +15,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
-import { CASES, generateRepo } from './bench/generate.mjs';
+import { CASES, FLEET_CASE, generateFleet, generateRepo } from './bench/generate.mjs';
 import { GNU_TIME, RSS_METHOD, bytesFloorArgv, renderOnce, runProcess, sideBySide } from './bench/measure.mjs';
 import { buildSnapshot } from './bench/snapshot.mjs';
 
@@ -66,7 +67,7 @@ function kubectlVersion() {
   return r.status === 0 ? r.stdout.split('\n').filter(Boolean).join('; ') : undefined;
 }
 
-const results = { machine, cases: {}, kustomize: undefined, resolution: undefined, snapshot: undefined, targets: [] };
+const results = { machine, cases: {}, fleet: undefined, kustomize: undefined, resolution: undefined, snapshot: undefined, targets: [] };
 
 // The startup-snapshot experiment: the same CLI (built from src/ as it is now) started from a V8
 // snapshot warmed on a repo of its own, measured beside dist/meshext.cjs but not against the targets.
@@ -118,6 +119,46 @@ for (const c of CASES) {
   if (kustomizeDir) results.kustomize = { case: c.name, resources, ...m.kubectlKustomize, kustomize: machine.kubectl };
 }
 
+// The fleet: 20 clusters × (50 extensions × 200 namespaces). --all-clusters renders every cluster in
+// one process (one read, one resolution); one cluster of it is compared with a repository that
+// holds only that cluster (the difference is reading the other Meshes).
+if (!only || only.includes('fleet')) {
+  const fleet = generateFleet(join(BENCH, 'repos', 'fleet'), FLEET_CASE);
+  const alone = generateFleet(join(BENCH, 'repos', 'fleet-alone'), { ...FLEET_CASE, clusters: 1 });
+  const outDir = join(BENCH, 'out', 'fleet');
+  const cluster = fleet.clusters[0];
+  const allArgv = [NODE, BIN, 'render', fleet.dir, '--offline', '--all-clusters', '-o', outDir];
+  const first = await runProcess(allArgv, { capture: true });
+  if (first.code !== 0) throw new Error(`fleet --all-clusters: exit ${first.code}: ${first.stderr.slice(0, 2000)}`);
+  const one = await renderOnce(fleet.dir, { bin: BIN, extra: ['--cluster', cluster] });
+  const single = await renderOnce(alone.dir, { bin: BIN });
+  const written = readFileSync(join(outDir, `${cluster}.yaml`));
+  if (!one.stdout.equals(written) || !single.stdout.equals(written)) throw new Error('fleet: --all-clusters, --cluster and the one-cluster repository rendered different bytes for one cluster');
+  const resources = written.toString('utf8').match(/^kind: /gm)?.length ?? 0;
+  if (resources !== fleet.resourcesPerCluster) throw new Error(`fleet: rendered ${resources} resources per cluster, the generator expects ${fleet.resourcesPerCluster}`);
+  // Reading the other Meshes, alone: validating the 20 Mesh files less validating one of them.
+  const meshesOnly = join(BENCH, 'repos', 'fleet-meshes');
+  const meshOnly = join(BENCH, 'repos', 'fleet-mesh');
+  for (const [d, files] of [[meshesOnly, fleet.clusters], [meshOnly, [cluster]]]) {
+    rmSync(d, { recursive: true, force: true });
+    mkdirSync(d, { recursive: true });
+    for (const c of files) cpSync(join(fleet.dir, 'meshes', `${c}.yaml`), join(d, `${c}.yaml`));
+  }
+  const p = plan('medium');
+  log(`bench fleet: ${FLEET_CASE.clusters} clusters × (${FLEET_CASE.extensions} extensions × ${FLEET_CASE.namespaces} namespaces) → ${resources} resources each; ${p.warmup} warm-up + ${p.runs} rounds`);
+  const m = await sideBySide(
+    {
+      allClusters: { argv: allArgv },
+      oneCluster: { argv: [NODE, BIN, 'render', fleet.dir, '--offline', '--cluster', cluster], bytes: written.length },
+      clusterAlone: { argv: [NODE, BIN, 'render', alone.dir, '--offline'], bytes: written.length },
+      readMeshes: { argv: [NODE, BIN, 'validate', meshesOnly, '--allow-empty', '--cluster', cluster] },
+      readMesh: { argv: [NODE, BIN, 'validate', meshOnly, '--allow-empty', '--cluster', cluster] },
+    },
+    p,
+  );
+  results.fleet = { ...FLEET_CASE, resourcesPerCluster: resources, outputBytesPerCluster: written.length, ...m };
+}
+
 if (!flag('--no-resolve')) {
   if (!existsSync('/usr/bin/docker-registry') && spawnSync('sh', ['-c', 'command -v docker-registry']).status !== 0) {
     log('bench resolution: skipped, docker-registry is not installed (bash scripts/setup-test-env.sh)');
@@ -136,6 +177,7 @@ const target = (name, value, limit, cmp, detail) => {
   return { name, value: Math.round(value * 100) / 100, limit, met: cmp === '<=' ? value <= limit : cmp === '<' ? value < limit : value >= limit, cmp, detail };
 };
 const r = results.resolution;
+const F = results.fleet;
 // One image's resolution time: a cold one-image render less the same render served from the lock.
 const resolveOne = r?.cold1 ? r.cold1.wallMs - (r.warmLockOffline?.wallMs ?? 0) : undefined;
 results.targets = [
@@ -145,6 +187,8 @@ results.targets = [
   target('large ≤ 12 × large/10', C.large && C['large/10'] && C.large.render.wallMs / C['large/10'].render.wallMs, 12, '<=', C.large && C['large/10'] && `${C.large.render.wallMs} ms / ${C['large/10'].render.wallMs} ms`),
   target('1,000 resources ≥ 10 × faster than kubectl kustomize', results.kustomize && results.kustomize.wallMs / C.k1000.render.wallMs, 10, '>=', results.kustomize && `${results.kustomize.wallMs} ms / ${C.k1000.render.wallMs} ms`),
   target('cold resolution of 20 images < 3 × one image\'s', r?.cold20 && resolveOne && r.cold20.wallMs / resolveOne, 3, '<', r?.cold20 && `${r.cold20.wallMs} ms / (${r.cold1.wallMs} − ${r.warmLockOffline.wallMs}) ms`),
+  target('fleet: --all-clusters ≤ 20 × one cluster', F && F.allClusters.wallMs / F.oneCluster.wallMs, 20, '<=', F && `${F.allClusters.wallMs} ms / ${F.oneCluster.wallMs} ms`),
+  target('fleet: one cluster ≤ that cluster alone + reading the other Meshes', F && F.oneCluster.wallMs / (F.clusterAlone.wallMs + Math.max(0, F.readMeshes.wallMs - F.readMesh.wallMs)), 1, '<=', F && `${F.oneCluster.wallMs} ms / (${F.clusterAlone.wallMs} + ${F.readMeshes.wallMs} − ${F.readMesh.wallMs}) ms`),
   target('warm render makes no requests', r?.warmLock && r.warmLock.requests + r.warmDigest.requests, 0, '<=', r?.warmLock && `after lock: ${r.warmLock.requests}; digest-pinned, warm cache: ${r.warmDigest.requests}`),
 ];
 
@@ -174,6 +218,7 @@ for (const [name, c] of Object.entries(C)) {
   ]);
 }
 const table = [`meshext bench, ${machine.date.slice(0, 10)}: ${machine.nproc} × ${machine.cpu}, node ${machine.node}`, `(wall: median of ${quick ? 'quick' : 'full'} rounds; peak RSS: ${RSS_METHOD})`, '', ...formatTable(rows)];
+if (F) table.push('', `fleet (${F.clusters} clusters × ${F.extensions} × ${F.namespaces}, ${F.resourcesPerCluster} resources and ${mb(F.outputBytesPerCluster)} per cluster): --all-clusters ${F.allClusters.wallMs} ms (RSS ${mb(F.allClusters.rssKb * 1024)}), one cluster ${F.oneCluster.wallMs} ms, that cluster alone ${F.clusterAlone.wallMs} ms; validating the ${F.clusters} Meshes alone ${F.readMeshes.wallMs} ms, one of them ${F.readMesh.wallMs} ms`);
 if (results.kustomize) table.push('', `kubectl kustomize over the ${results.kustomize.resources} rendered resources: ${results.kustomize.wallMs} ms, RSS ${mb(results.kustomize.rssKb * 1024)} (${machine.kubectl})`);
 if (r && !r.skipped) {
   table.push(

@@ -252,7 +252,7 @@ function renderCluster(choice: ClusterChoice, parts: readonly MeshPart[], images
     }
     bounds.push(placements.length);
   }
-  const inCluster = fleet.meshes.length > 1 && choice.cluster !== undefined ? clusterReport(report, { ...parts[0]!.mesh, revision: undefined }, fleet) : report;
+  const inCluster = fleet.meshes.length > 1 && choice.cluster !== undefined ? clusterReport(report, { cluster: choice.cluster }, fleet) : report;
   const emission = emitResources(placements, inCluster);
   if (req.apiVersions !== undefined) checkServedKinds(placements, req.apiVersions, choice.cluster, report);
   if (emission.count === 0 && !req.allowEmpty) {

@@ -22,7 +22,7 @@ export function placedIn(p: ClusterPlacement, mesh: Mesh): boolean {
 export function checkPlacements(extensions: readonly Extension[], meshes: readonly Mesh[], report: Sink): void {
   const clusters = [...new Set(meshes.map((m) => m.cluster).filter((c) => c !== undefined))].sort();
   const known = new Set(clusters);
-  const none = clusters.length === 0 ? (meshes.some((m) => m.at) ? 'no Mesh names its cluster (spec.cluster)' : 'the repository declares no Mesh') : `the Meshes are for ${clusters.join(', ')}`;
+  const none = clusters.length === 0 ? (meshes.some((m) => m.file !== undefined) ? 'no Mesh names its cluster (spec.cluster)' : 'the repository declares no Mesh') : `the Meshes are for ${clusters.join(', ')}`;
   const seen = new Set<object>();
   for (const ext of extensions) {
     // Gloo's clusters are checked where they are placed; one declaration may yield many extensions.

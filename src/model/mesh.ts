@@ -18,8 +18,8 @@ export interface Mesh {
   readonly revision?: string;
   /** metadata.labels: what Extension.spec.clusterSelector matches. */
   readonly labels?: Readonly<Record<string, string>>;
-  /** Where the Mesh document is, to cite in messages about the Mesh as a whole. */
-  readonly at?: { readonly file: string; readonly line: number; readonly col: number };
+  /** The file the Mesh document is in, for messages about the Mesh as a whole; absent for the default Mesh. */
+  readonly file?: string;
   /** "1.24" style minor version. */
   readonly istioVersion: string;
   readonly output: 'WasmPlugin' | 'TrafficExtension' | 'EnvoyFilter';

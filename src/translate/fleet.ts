@@ -30,7 +30,7 @@ export interface ClusterChoice {
 }
 
 export function buildFleet(meshDocs: readonly LoadedDocument[], namespaceDocs: readonly LoadedDocument[], report: Sink): Fleet {
-  const docs = [...meshDocs].sort((a, b) => cmp(a.file, b.file) || a.locate([])[0] - b.locate([])[0]);
+  const docs = [...meshDocs].sort((a, b) => cmp(a.file, b.file) || a.index - b.index);
   const clusterOf = (d: LoadedDocument) => str(obj(d.value.spec).cluster);
   const revisionOf = (d: LoadedDocument) => str(obj(d.value.spec).revision);
   const clusters = [...new Set(docs.map(clusterOf).filter((c) => c !== undefined))].sort(cmp);
@@ -98,9 +98,9 @@ export function chooseClusters(fleet: Fleet, asked: { readonly cluster?: string;
  * In a fleet, findings about one cluster's render name that cluster (and revision): the same
  * declaration may be fine in one cluster and fail in another.
  */
-export function clusterReport(report: Sink, mesh: Mesh, fleet: Fleet): Sink {
-  if (fleet.meshes.length < 2 || mesh.cluster === undefined) return report;
-  const suffix = ` (cluster "${mesh.cluster}"${mesh.revision !== undefined ? `, revision "${mesh.revision}"` : ''})`;
+export function clusterReport(report: Sink, where: { readonly cluster?: string; readonly revision?: string }, fleet: Fleet): Sink {
+  if (fleet.meshes.length < 2 || where.cluster === undefined) return report;
+  const suffix = ` (cluster "${where.cluster}"${where.revision !== undefined ? `, revision "${where.revision}"` : ''})`;
   return (d) => report({ ...d, message: d.message + suffix });
 }
 
@@ -129,7 +129,7 @@ function others(docs: readonly LoadedDocument[], d: LoadedDocument): string {
 export function describeClusters(fleet: Fleet): string {
   if (fleet.clusters.length > 0) return `the Meshes are for ${fleet.clusters.join(', ')}`;
   const only = fleet.meshes[0];
-  return only?.at ? `the Mesh in ${only.at.file} names no cluster (spec.cluster)` : 'the repository declares no Mesh';
+  return only?.file !== undefined ? `the Mesh in ${only.file} names no cluster (spec.cluster)` : 'the repository declares no Mesh';
 }
 
 function fleetError(message: string): Diagnostic {

@@ -56,8 +56,9 @@ export function buildMesh(doc: LoadedDocument | undefined, namespaceDocs: readon
     return tenant === undefined ? { name, labels: e.labels } : { name, labels: e.labels, tenant };
   });
   const meshLabels = labels(meta.labels);
-  return {
-    ...(doc ? { name: str(meta.name) ?? '', at: { file: doc.file, line: doc.locate([])[0], col: doc.locate([])[1] } } : {}),
+  const mesh: Mesh = {
+    // No line: a document read on the fast path would be parsed again to find it.
+    ...(doc ? { name: str(meta.name) ?? '', file: doc.file } : {}),
     controlPlaneNamespace: str(spec.controlPlaneNamespace) ?? DEFAULT_MESH.controlPlaneNamespace,
     ...(str(spec.cluster) ? { cluster: str(spec.cluster) } : {}),
     ...(str(spec.revision) ? { revision: str(spec.revision) } : {}),
@@ -67,10 +68,16 @@ export function buildMesh(doc: LoadedDocument | undefined, namespaceDocs: readon
     tenantLabel,
     insecureRegistries: strings(spec.insecureRegistries) ?? [],
     namespaces,
-    ...(doc && spec.output !== undefined ? { outputAt: outputAt(doc) } : {}),
     // Per Mesh document: each Mesh of a fleet has its own trust policy.
     ...trustOf(doc, report),
   };
+  // Found when a message cites it: finding a line parses a fast-path document again, and a fleet
+  // has a Mesh per cluster.
+  if (doc && spec.output !== undefined) {
+    let where: Mesh['outputAt'];
+    Object.defineProperty(mesh, 'outputAt', { enumerable: true, get: () => (where ??= outputAt(doc)) });
+  }
+  return mesh;
 }
 
 function trustOf(doc: LoadedDocument | undefined, report: Sink): Pick<Mesh, 'trust'> {

@@ -75,8 +75,8 @@ export const run: Command = async (args, io) => {
 /** DIR/<cluster>.yaml for every cluster, each written whole or not at all; other files in DIR are named, never removed. */
 function writeClusters(io: Io, dir: string, clusters: RenderResult['clusters'], format: Format): number {
   if (clusters.some((c) => c.cluster === undefined)) {
-    const at = clusters[0]!.meshes[0]?.at;
-    io.stderr(`meshext render: --all-clusters writes DIR/<cluster>.${format}, and ${at ? `the Mesh in ${at.file} names no cluster: add spec.cluster` : 'the repository declares no Mesh: add one with spec.cluster'} (or render it with -o FILE)\n`);
+    const file = clusters[0]!.meshes[0]?.file;
+    io.stderr(`meshext render: --all-clusters writes DIR/<cluster>.${format}, and ${file !== undefined ? `the Mesh in ${file} names no cluster: add spec.cluster` : 'the repository declares no Mesh: add one with spec.cluster'} (or render it with -o FILE)\n`);
     return EXIT.invalid;
   }
   try {
