@@ -315,7 +315,7 @@ function imageUses(targets: readonly Target[]): ImageUse[] {
     if (!images) seen.set(t.ext, (images = new Set()));
     if (images.has(t.fields.image)) continue;
     images.add(t.fields.image);
-    uses.push({ image: t.fields.image, origin: t.ext.origin, path: fieldPath(t, 'image') });
+    uses.push({ image: t.fields.image, origin: t.ext.origin, path: fieldPath(t, 'image'), ...(t.ext.signature !== undefined ? { signature: t.ext.signature } : {}) });
   }
   return uses;
 }

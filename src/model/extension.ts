@@ -109,6 +109,8 @@ export interface Extension extends ExtensionFields, ClusterPlacement {
    * so nothing is resolved for it, and it can only be emitted as a TrafficExtension.
    */
   readonly lua?: string;
+  /** Where the Sigstore bundle of an http(s) module is, when not at `<url>.sigstore.json`. */
+  readonly signature?: string;
   readonly scope?: Scope;
   readonly allowedIn?: readonly string[];
   readonly overrides?: readonly Override[];

@@ -40,6 +40,8 @@ export interface ResolveOptions {
 
 export interface ImageUse {
   readonly image: string;
+  /** The declaration's `signature` URL: where an http(s) module's Sigstore bundle is. */
+  readonly signature?: string;
   readonly origin: Origin;
   readonly path: readonly (string | number)[];
 }

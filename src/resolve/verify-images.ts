@@ -65,6 +65,23 @@ export async function verifyImages(resolved: ReadonlyMap<string, ResolvedImage>,
   const reports: ImageReport[] = [];
   let failed = false;
   const usesOf = groupUses(uses);
+  // A declaration's `signature` locates an http(s) module's bundle; one module, one location.
+  const signatures = new Map<string, string>();
+  for (const [canonical, list] of usesOf) {
+    for (const u of list) {
+      if (u.signature === undefined) continue;
+      const first = signatures.get(canonical);
+      const where = [...u.path.slice(0, -1), 'signature'];
+      if (!/^https?:\/\//i.test(canonical)) report(at(u.origin, where, 'FIELD_CONFLICT', `signature names the Sigstore bundle of an http(s) module; ${canonical} is an OCI image, whose signatures are found in its registry`));
+      else if (first !== undefined && first !== u.signature) report(at(u.origin, where, 'FIELD_CONFLICT', `${canonical} has its signature at ${first} in another declaration; one module has one bundle location`));
+      else {
+        signatures.set(canonical, u.signature);
+        continue;
+      }
+      failed = true;
+    }
+  }
+  const signatureOf = (canonical: string): string | undefined => signatures.get(canonical);
   const enforce = trust.mode === 'enforce';
   const fail = (canonical: string, code: DiagnosticCode, message: string, severity: 'error' | 'warning' = enforce ? 'error' : 'warning'): void => {
     const list = usesOf.get(canonical) ?? [];
@@ -104,7 +121,7 @@ export async function verifyImages(resolved: ReadonlyMap<string, ResolvedImage>,
     const got = await getVerifier();
     if (got === null) return;
     const ref = (parseImageRef(canonical) as { ref: ImageRef }).ref;
-    const session = new ImageSession(ref, image, got, getLive);
+    const session = new ImageSession(ref, image, got, getLive, signatureOf(canonical));
     const policyReports: PolicyReport[] = [];
     const verified: Verification[] = [];
     for (const policy of policies) {
@@ -184,6 +201,8 @@ class ImageSession {
     readonly image: ResolvedImage,
     private readonly trust: { v: TrustVerifier; loaded: LoadedTrust },
     private readonly live: () => Promise<LiveResolverLike> | undefined,
+    /** An http(s) module's bundle URL when the declaration names one (else `<url>.sigstore.json`). */
+    private readonly signatureUrl?: string,
   ) {}
 
   noNetwork(): boolean {
@@ -261,7 +280,7 @@ class ImageSession {
   private async discoverNow(digest: string, attestations: boolean): Promise<Discovered | { failure: string }> {
     const live = await this.live()!;
     if (digest === 'url') {
-      const got = await live.discoverUrl(this.ref);
+      const got = await live.discoverUrl(this.ref, this.signatureUrl);
       if ('code' in got) return { failure: got.message };
       this.artifact = { bytes: got.artifact, digest: got.discovery.digest };
       for (const a of got.discovery.lookedAt) this.asked.add(a);
@@ -294,21 +313,30 @@ async function loadTrustMaterial(trust: Trust, opts: VerifyOptions, report: Sink
     else bad(trust.trustedRoot.at, `trustedRoot ${trust.trustedRoot.path}: ${got.error}`);
   }
   const keys = new Map<TrustSite, string>();
+  // The file a key was read from, so a key that cannot be used is named by its path as well as its line.
+  const keyPaths = new Map<TrustSite, string>();
   for (const p of trust.policies) {
     for (const k of p.keys) {
       if (k.pem !== undefined) keys.set(k.at, k.pem);
       else {
         const got = opts.readPolicyFile(k.at, k.path!);
-        if (typeof got === 'string') keys.set(k.at, got);
-        else bad(k.at, `key ${k.path}: ${got.error}`);
+        if (typeof got === 'string') {
+          keys.set(k.at, got);
+          keyPaths.set(k.at, k.path!);
+        } else bad(k.at, `key ${k.path}: ${got.error}`);
       }
     }
   }
   const v = await loadVerifier();
   if (problems.length === 0) {
     const loaded = v.loadMaterial({ ...(trustedRootJson !== undefined ? { trustedRootJson } : {}), keys: [...keys].map(([site, pem]) => ({ site, pem })) });
-    if ('errors' in loaded) for (const e of loaded.errors) bad(e.site ?? trust.trustedRoot?.at ?? trust.at, e.message);
-    else {
+    if ('errors' in loaded) {
+      for (const e of loaded.errors) {
+        const path = e.site ? keyPaths.get(e.site) : trust.trustedRoot?.path;
+        const named = path === undefined ? e.message : e.site ? `key ${path}: ${e.message}` : `trustedRoot ${path}: ${e.message}`;
+        bad(e.site ?? trust.trustedRoot?.at ?? trust.at, named);
+      }
+    } else {
       for (const d of problems) report(d);
       return { v, loaded };
     }

@@ -21,6 +21,7 @@ export const translateNativeExtension: Translator = (doc) => {
     name: origin.name,
     namespace: origin.namespace ?? '',
     image: str(spec.image) ?? '',
+    signature: str(spec.signature),
     scope: spec.scope as Scope | undefined,
     allowedIn: spec.allowedIn as string[] | undefined,
     clusters: spec.clusters as string[] | undefined,
