@@ -222,7 +222,8 @@ class ImageSession {
   }
 
   verifyLocked(v: Verification, policy: TrustPolicy, checkAll: boolean): Verdict {
-    const digest = this.subjectDigest();
+    if (this.image.digest === undefined) return this.verifyLockedModule(v, policy, checkAll);
+    const digest = this.image.digest;
     const onIndex = v.signedDigest !== digest;
     return this.trust.v.verifyImage(
       {
@@ -236,6 +237,21 @@ class ImageSession {
       this.trust.loaded,
       { checkAll },
     );
+  }
+
+  /**
+   * An http(s) module's evidence is about the bytes as downloaded. From the lock alone it binds to
+   * the module rendered only when those bytes are the module itself (served unwrapped: the lock's
+   * moduleSha256 is then their digest); a gzip or tar download, and a message signature (which
+   * needs the bytes), are re-verified over a fresh download instead.
+   */
+  private verifyLockedModule(v: Verification, policy: TrustPolicy, checkAll: boolean): Verdict {
+    const own = `sha256:${this.image.moduleSha256 ?? ''}`;
+    if (this.artifact === undefined && v.signedDigest !== own) {
+      return { ok: false, message: `the lock's evidence is about the download ${v.signedDigest}, not the module ${own} itself (the module is served wrapped in gzip or tar), which only a download can bind`, checked: [] };
+    }
+    const digest = this.artifact?.digest ?? own;
+    return this.trust.v.verifyImage({ ref: this.ref.canonical, digest, ...(this.artifact ? { artifact: this.artifact.bytes } : {}), own: v.signedDigest === digest ? v.evidence : [] }, policy, this.trust.loaded, { checkAll });
   }
 
   async verifyLive(policy: TrustPolicy, checkAll: boolean): Promise<Verdict> {
@@ -257,11 +273,6 @@ class ImageSession {
     const bytes = await (this.indexBytes ??= this.fetchIndex(this.image.index));
     if (!Buffer.isBuffer(bytes)) return { ...first, message: `${first.message}; its index ${this.image.index} could not be read: ${bytes.failure}` };
     return judge({ digest, own: own.found, index: { digest: this.image.index, bytes, evidence: idx.found }, lookedAt: [...new Set([...own.lookedAt, ...idx.lookedAt])] });
-  }
-
-  /** The digest signatures are about: the pinned manifest, or the downloaded bytes of an http(s) module. */
-  private subjectDigest(): string | undefined {
-    return this.image.digest ?? this.artifact?.digest;
   }
 
   private async fetchIndex(digest: string): Promise<Buffer | { failure: string }> {
