@@ -183,9 +183,8 @@ async function verifyPolicy(s: ImageSession, policy: TrustPolicy, opts: VerifyOp
     // The lock records this very result (an http(s) module's evidence can need the download to
     // check): `meshext lock` would not change it, so there is nothing to warn about.
     const same = locked !== undefined && live.verification.verifiedBy === locked.verifiedBy && live.verification.signedDigest === locked.signedDigest;
-    if (same) {
-      /* nothing to report */
-    } else if (opts.locked && opts.mode === 'render') problems.push({ code: 'LOCK_MISMATCH', message: `image ${ref}: ${stale ?? `the lock carries no evidence for policy ${policy.name}`}, but the registry has evidence that does; --locked forbids the change: run meshext lock`, severity: 'error' });
+    if (same) return { report: { policy: policy.name, ok: true, message: 'registry', verification: live.verification, checked: live.checked }, problems };
+    if (opts.locked && opts.mode === 'render') problems.push({ code: 'LOCK_MISMATCH', message: `image ${ref}: ${stale ?? `the lock carries no evidence for policy ${policy.name}`}, but the registry has evidence that does; --locked forbids the change: run meshext lock`, severity: 'error' });
     else if (opts.mode === 'render') problems.push({ code: 'LOCK_MISSING', message: `image ${ref}: ${stale ?? `the lock carries no evidence for policy ${policy.name}`}; verified from the registry instead (run meshext lock to keep the evidence)`, severity: 'warning' });
     return { report: { policy: policy.name, ok: true, message: 'registry', verification: live.verification, checked: live.checked }, problems };
   }
