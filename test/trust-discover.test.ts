@@ -291,7 +291,7 @@ test('an http(s) module: the bundle at <url>.sigstore.json, the module as downlo
     assert.equal(signed.discovery, { digest, found: [{ kind: 'bundle', at: 'url', json: bundle }], lookedAt: ['url'] });
     assert.ok(signed.artifact.equals(module));
     assert.ok(seen.includes('/signed.wasm.gz.sigstore.json?v=1'), seen.join(' '));
-    assert.equal(await live.discoverUrl(ref(`${base}/unsigned.wasm.gz`)), { discovery: { digest, found: [], lookedAt: ['url'] }, artifact: module });
+    assert.equal(await live.discoverUrl(ref(`${base}/unsigned.wasm.gz`)), { discovery: { digest, found: [], lookedAt: ['url'] }, artifact: module, moduleSha256: sha256(wasm('http-signed')) });
     const named = (await live.discoverUrl(ref(`${base}/unsigned.wasm.gz`), `${base}/elsewhere/bundle.json`)) as { discovery: Discovery };
     assert.equal(named.discovery.found, [{ kind: 'bundle', at: 'url', json: fakeBundle('named') }]);
     assert.equal(await live.discoverUrl(ref(`${base}/unsigned.wasm.gz`), `${base}/elsewhere/missing.json`), {

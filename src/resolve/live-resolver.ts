@@ -54,9 +54,10 @@ export interface LiveResolver {
   manifestBytes(ref: ImageRef, digest: string): Promise<Buffer | ResolveFailure>;
   /**
    * An http(s) module's bundle (`<url>.sigstore.json`, or `signatureUrl`) and the module as
-   * downloaded, before unwrapping, which its message signature covers; the discovery's digest is that download's sha256.
+   * downloaded, before unwrapping, which its message signature covers; the discovery's digest is that download's sha256,
+   * moduleSha256 the unwrapped module's (what the render pins), so the caller can tell the download is the module rendered.
    */
-  discoverUrl(ref: ImageRef, signatureUrl?: string): Promise<{ readonly discovery: Discovery; readonly artifact: Buffer } | ResolveFailure>;
+  discoverUrl(ref: ImageRef, signatureUrl?: string): Promise<{ readonly discovery: Discovery; readonly artifact: Buffer; readonly moduleSha256: string } | ResolveFailure>;
 }
 
 /** Istio's default ISTIO_WASM_MAX_BINARY_SIZE_BYTES; a layer larger than the largest module Istio accepts is suspect. */
@@ -196,7 +197,7 @@ export function createLiveResolver(opts: LiveResolverOptions): LiveResolver {
         if (isFailure(m)) return named(ref, m);
         if (isFailure(found)) return named(ref, found);
         const digest = `sha256:${createHash('sha256').update(m.downloaded).digest('hex')}`;
-        return { discovery: { digest, found: found ? [found] : [], lookedAt: ['url'] }, artifact: m.downloaded };
+        return { discovery: { digest, found: found ? [found] : [], lookedAt: ['url'] }, artifact: m.downloaded, moduleSha256: m.sha256 };
       });
     },
   };

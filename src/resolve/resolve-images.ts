@@ -24,7 +24,7 @@ export interface LiveResolverLike {
   /** A manifest by digest in the image's repository, hashed (and cached): an index, for the index→child check. */
   manifestBytes(ref: ImageRef, digest: string): Promise<Buffer | ResolveFailure>;
   /** An http(s) module's bundle and the module as downloaded (what a message signature covers); an --offline resolver refuses. */
-  discoverUrl(ref: ImageRef, signatureUrl?: string): Promise<{ readonly discovery: Discovery; readonly artifact: Buffer } | ResolveFailure>;
+  discoverUrl(ref: ImageRef, signatureUrl?: string): Promise<{ readonly discovery: Discovery; readonly artifact: Buffer; readonly moduleSha256: string } | ResolveFailure>;
 }
 
 export interface ResolveOptions {

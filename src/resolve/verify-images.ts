@@ -174,6 +174,11 @@ async function verifyPolicy(s: ImageSession, policy: TrustPolicy, opts: VerifyOp
   }
   const stale = fromLock ? `the lock's evidence no longer satisfies policy ${policy.name}: ${fromLock.message}` : undefined;
   if (opts.offline || s.noNetwork()) {
+    const download = locked ? s.needsDownload(locked) : undefined;
+    if (download !== undefined) {
+      const why = `the lock's evidence for policy ${policy.name} ${download}, and ${opts.offline ? '--offline forbids the download' : 'the network is not available'}`;
+      return { report: { policy: policy.name, ok: false, message: why, checked: [] }, problems: [{ code: 'NOT_VERIFIED', message: `image ${ref} is not verified: ${why}` }] };
+    }
     const why = stale ?? `the lock carries no evidence for policy ${policy.name}`;
     return { report: { policy: policy.name, ok: false, message: why, checked: fromLock?.checked ?? [] }, problems: [{ code: 'NOT_VERIFIED', message: `image ${ref} is not verified: ${why}, and ${opts.offline ? '--offline forbids the network' : 'the network is not available'}; run meshext lock` }] };
   }
@@ -182,7 +187,7 @@ async function verifyPolicy(s: ImageSession, policy: TrustPolicy, opts: VerifyOp
   if (live.ok) {
     // The lock records this very result (an http(s) module's evidence can need the download to
     // check): `meshext lock` would not change it, so there is nothing to warn about.
-    const same = locked !== undefined && live.verification.verifiedBy === locked.verifiedBy && live.verification.signedDigest === locked.signedDigest;
+    const same = locked !== undefined && sameVerification(live.verification, locked);
     if (same) return { report: { policy: policy.name, ok: true, message: 'registry', verification: live.verification, checked: live.checked }, problems };
     if (opts.locked && opts.mode === 'render') problems.push({ code: 'LOCK_MISMATCH', message: `image ${ref}: ${stale ?? `the lock carries no evidence for policy ${policy.name}`}, but the registry has evidence that does; --locked forbids the change: run meshext lock`, severity: 'error' });
     else if (opts.mode === 'render') problems.push({ code: 'LOCK_MISSING', message: `image ${ref}: ${stale ?? `the lock carries no evidence for policy ${policy.name}`}; verified from the registry instead (run meshext lock to keep the evidence)`, severity: 'warning' });
@@ -191,6 +196,12 @@ async function verifyPolicy(s: ImageSession, policy: TrustPolicy, opts: VerifyOp
   if (opts.locked && fromLock) problems.push({ code: 'LOCK_MISMATCH', message: `image ${ref}: ${stale}; --locked forbids the change: run meshext lock`, severity: 'error' });
   problems.push({ code: 'NOT_VERIFIED', message: `image ${ref} is not verified: ${live.message}` });
   return { report: { policy: policy.name, ok: false, message: live.message, checked: live.checked }, problems };
+}
+
+/** Whether `meshext lock` would write `v` for `locked`: the same signer, digest, index and evidence. */
+function sameVerification(v: Verification, locked: Verification): boolean {
+  const same = (a: Verification['evidence'], b: Verification['evidence']): boolean => a.length === b.length && a.every((e, i) => e.at === b[i]!.at && e.bundle === b[i]!.bundle && e.payload === b[i]!.payload);
+  return v.verifiedBy === locked.verifiedBy && v.signedDigest === locked.signedDigest && v.index === locked.index && same(v.evidence, locked.evidence);
 }
 
 /** One image's evidence, discovered at most once per digest whatever the number of policies. */
@@ -251,11 +262,19 @@ class ImageSession {
    */
   private verifyLockedModule(v: Verification, policy: TrustPolicy, checkAll: boolean): Verdict {
     const own = `sha256:${this.image.moduleSha256 ?? ''}`;
-    if (this.artifact === undefined && v.signedDigest !== own) {
-      return { ok: false, message: `the lock's evidence is about the download ${v.signedDigest}, not the module ${own} itself (the module is served wrapped in gzip or tar), which only a download can bind`, checked: [] };
-    }
+    const download = this.needsDownload(v);
+    if (download !== undefined) return { ok: false, message: `the lock's evidence ${download}`, checked: [] };
     const digest = this.artifact?.digest ?? own;
     return this.trust.v.verifyImage({ ref: this.ref.canonical, digest, ...(this.artifact ? { artifact: this.artifact.bytes } : {}), own: v.signedDigest === digest ? v.evidence : [] }, policy, this.trust.loaded, { checkAll });
+  }
+
+  /** Why an http(s) module's lock evidence can be checked only over a download (not yet made), or undefined. */
+  needsDownload(v: Verification): string | undefined {
+    if (this.image.digest !== undefined || this.artifact !== undefined) return undefined;
+    const own = `sha256:${this.image.moduleSha256 ?? ''}`;
+    if (v.signedDigest !== own) return `is about the download ${v.signedDigest}, not the module ${own} itself (the module is served wrapped in gzip or tar), which only a download can bind`;
+    if (v.evidence.some(isMessageSignature)) return 'is a message signature over the module as downloaded, which only the download can check';
+    return undefined;
   }
 
   async verifyLive(policy: TrustPolicy, checkAll: boolean): Promise<Verdict> {
@@ -297,6 +316,11 @@ class ImageSession {
     if (digest === 'url') {
       const got = await live.discoverUrl(this.ref, this.signatureUrl);
       if ('code' in got) return { failure: got.message };
+      // The signature is checked over this download: it must be the module the render pins (the
+      // lock's, or the one resolution hashed a moment ago), or it would vouch for other bytes.
+      if (this.image.moduleSha256 !== undefined && got.moduleSha256 !== this.image.moduleSha256) {
+        return { failure: `the module downloaded now hashes to sha256:${got.moduleSha256} (unwrapped), not sha256:${this.image.moduleSha256} as the render pins it, so its signature would vouch for other bytes than those rendered; run meshext lock` };
+      }
       this.artifact = { bytes: got.artifact, digest: got.discovery.digest };
       for (const a of got.discovery.lookedAt) this.asked.add(a);
       return got.discovery;
@@ -305,6 +329,16 @@ class ImageSession {
     if ('code' in got) return { failure: got.message };
     for (const a of got.lookedAt) this.asked.add(a);
     return got;
+  }
+}
+
+/** A message signature kept without its payload: over an http(s) module's bytes (a classic .sig keeps the payload it signs). */
+function isMessageSignature(e: Verification['evidence'][number]): boolean {
+  if (e.payload !== undefined) return false;
+  try {
+    return (JSON.parse(e.bundle) as { messageSignature?: unknown }).messageSignature !== undefined;
+  } catch {
+    return false;
   }
 }
 
