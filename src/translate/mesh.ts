@@ -28,33 +28,36 @@ export function buildMesh(doc: LoadedDocument | undefined, namespaceDocs: readon
   const spec = obj(doc?.value.spec);
   const meta = obj(doc?.value.metadata);
   const tenantLabel = str(spec.tenantLabel) ?? DEFAULT_MESH.tenantLabel;
-  const entries = new Map<string, { labels: Record<string, string>; tenant?: string }>();
+  const listed = Array.isArray(spec.namespaces) ? spec.namespaces.map(obj) : [];
   const listedAt = new Map<string, number>();
-  (Array.isArray(spec.namespaces) ? spec.namespaces.map(obj) : []).forEach((e, i) => {
+  listed.forEach((e, i) => {
     const name = str(e.name);
     if (!name) return;
     // A second entry would silently change the namespace's tenant, and with it what allowedIn permits.
     const first = listedAt.get(name);
-    if (first !== undefined) {
-      report(at(originOf(doc!), ['spec', 'namespaces', i, 'name'], 'MESH_CONFLICT', `namespace "${name}" is listed twice in the inventory (first at spec.namespaces[${first}])`));
-      return;
+    if (first !== undefined) report(at(originOf(doc!), ['spec', 'namespaces', i, 'name'], 'MESH_CONFLICT', `namespace "${name}" is listed twice in the inventory (first at spec.namespaces[${first}])`));
+    else listedAt.set(name, i);
+  });
+  const inventory = (): InventoryNamespace[] => {
+    const entries = new Map<string, { labels: Record<string, string>; tenant?: string }>();
+    listed.forEach((e, i) => {
+      const name = str(e.name);
+      if (name && listedAt.get(name) === i) entries.set(name, { labels: { ...labels(e.labels) }, tenant: str(e.tenant) });
+    });
+    // Namespace objects win per label key over the Mesh's entry (docs/decisions.md, decision 4).
+    for (const d of namespaceDocs) {
+      const meta = obj(d.value.metadata);
+      const name = str(meta.name);
+      if (!name) continue;
+      const prev = entries.get(name);
+      entries.set(name, { labels: { ...prev?.labels, ...labels(meta.labels) }, tenant: prev?.tenant });
     }
-    listedAt.set(name, i);
-    entries.set(name, { labels: { ...labels(e.labels) }, tenant: str(e.tenant) });
-  });
-  // Namespace objects win per label key over the Mesh's entry (docs/decisions.md, decision 4).
-  for (const d of namespaceDocs) {
-    const meta = obj(d.value.metadata);
-    const name = str(meta.name);
-    if (!name) continue;
-    const prev = entries.get(name);
-    entries.set(name, { labels: { ...prev?.labels, ...labels(meta.labels) }, tenant: prev?.tenant });
-  }
-  const namespaces: InventoryNamespace[] = [...entries.keys()].sort().map((name) => {
-    const e = entries.get(name)!;
-    const tenant = e.tenant ?? e.labels[tenantLabel];
-    return tenant === undefined ? { name, labels: e.labels } : { name, labels: e.labels, tenant };
-  });
+    return [...entries.keys()].sort().map((name) => {
+      const e = entries.get(name)!;
+      const tenant = e.tenant ?? e.labels[tenantLabel];
+      return tenant === undefined ? { name, labels: e.labels } : { name, labels: e.labels, tenant };
+    });
+  };
   const meshLabels = labels(meta.labels);
   const mesh: Mesh = {
     // No line: a document read on the fast path would be parsed again to find it.
@@ -67,10 +70,14 @@ export function buildMesh(doc: LoadedDocument | undefined, namespaceDocs: readon
     output: (str(spec.output) as Mesh['output'] | undefined) ?? DEFAULT_MESH.output,
     tenantLabel,
     insecureRegistries: strings(spec.insecureRegistries) ?? [],
-    namespaces,
+    namespaces: [],
     // Per Mesh document: each Mesh of a fleet has its own trust policy.
     ...trustOf(doc, report),
   };
+  // Made when read: a render of one cluster of a fleet reads every Mesh but uses the inventory of
+  // its own cluster's only.
+  let namespaces: InventoryNamespace[] | undefined;
+  Object.defineProperty(mesh, 'namespaces', { enumerable: true, get: () => (namespaces ??= inventory()) });
   // Found when a message cites it: finding a line parses a fast-path document again, and a fleet
   // has a Mesh per cluster.
   if (doc && spec.output !== undefined) {
