@@ -94,7 +94,9 @@ function mermaidBlocks(markdown: string): string[] {
 async function chainsOf(argv: readonly string[], cwd: string): Promise<{ where: string; chain: ChainEntry[] }[]> {
   const j = await runCli([...argv, '--format', 'json'], { cwd });
   assert.is(j.code, 0, j.stderr);
-  const order = (JSON.parse(j.stdout) as { namespaces: NamespaceOrder[] }).namespaces;
+  // explain --all-clusters: each cluster's namespaces, in the order the clusters are printed.
+  const parsed = JSON.parse(j.stdout) as { namespaces?: NamespaceOrder[]; clusters?: { namespaces: NamespaceOrder[] }[] };
+  const order = parsed.namespaces ?? parsed.clusters!.flatMap((c) => c.namespaces);
   return order.flatMap((ns) => ns.groups.map((g) => ({ where: `${ns.namespace} ${g.selector}`, chain: [...g.chain] })));
 }
 
