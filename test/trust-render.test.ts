@@ -1,0 +1,657 @@
+// Trust at render time, end to end through the CLI against Debian's docker-registry, with real
+// signatures: cosign classic `.sig` layers signed with node:crypto keys, key bundles from
+// @sigstore/sign and keyless bundles from @sigstore/mock (test/_sigstore.ts), attached as cosign
+// and @sigstore/oci attach them (test/_signatures-oci.ts). Render, lock, --offline and --locked
+// re-verify the lock's evidence; failures name the image and the policy.
+
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { Server } from 'node:http';
+import { dirname, join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { parse, stringify } from 'yaml';
+import type { Found } from '../src/model/trust.ts';
+import { loadVerifier } from '../src/resolve/trust/load-verifier.ts';
+import { runCli } from './_cli.ts';
+import { artifact, fsImage, index, push, wasm } from './_images.ts';
+import type { BuiltImage } from './_images.ts';
+import { PASSWORD, USER, startRegistry, tempDir } from './_registry.ts';
+import type { TestRegistry } from './_registry.ts';
+import { ACME_RELEASE, GITHUB_ISSUER, classicSigLayer, keyBundle, mockKeyless, newKey, simpleSigningPayload, statement } from './_sigstore.ts';
+import type { TestKey } from './_sigstore.ts';
+import { attachReferrer, pushClassic, referrer, subjectOf } from './_signatures-oci.ts';
+
+let reg: TestRegistry;
+test.before(async () => {
+  reg = await startRegistry();
+});
+test.after(async () => {
+  await reg.stop();
+});
+
+/** A directory holding `files` (paths may name subdirectories). */
+function repoWith(files: Record<string, string>): string {
+  const dir = tempDir();
+  for (const [name, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, name)), { recursive: true });
+    writeFileSync(join(dir, name), text);
+  }
+  return dir;
+}
+
+const env = (cache: string = tempDir(), extra: Record<string, string> = {}) => ({ PATH: process.env.PATH, HOME: tempDir(), XDG_CACHE_HOME: cache, ...extra });
+
+/** A Mesh whose spec.trust is `trust` (YAML, indented under trust:). */
+const mesh = (trust: string): string => `apiVersion: meshext.dev/v1alpha1\nkind: Mesh\nmetadata: {name: mesh}\nspec:\n  istioVersion: "1.24"\n  trust:\n${trust.replace(/^/gm, '    ')}\n`;
+
+/** An Extension named `name` in istio-system using `image`. */
+const extension = (name: string, image: string): string => `apiVersion: meshext.dev/v1alpha1\nkind: Extension\nmetadata: {name: ${name}, namespace: istio-system}\nspec: {image: "${image}", phase: AUTHZ, priority: 5}\n`;
+
+/** A compat image of its own (the module names it), pushed under `repo:tag`. */
+async function compatImage(r: TestRegistry, repo: string, tag = 'v1'): Promise<BuiltImage> {
+  const img = fsImage([[{ name: 'plugin.wasm', data: wasm(`${repo}:${tag}`) }]]);
+  await push(r, repo, tag, img);
+  return img;
+}
+
+async function artifactImage(r: TestRegistry, repo: string, tag = 'v1'): Promise<BuiltImage> {
+  const img = artifact(wasm(`${repo}:${tag}`), { rootIds: ['root'] });
+  await push(r, repo, tag, img);
+  return img;
+}
+
+/** Signs `digest` with each key in cosign's classic layout and pushes the `.sig` manifest; the layers as discovery will read them. */
+async function signClassic(r: TestRegistry, repo: string, digest: string, keys: readonly TestKey[]): Promise<Extract<Found, { kind: 'classic' }>[]> {
+  const layers = keys.map((k) => classicSigLayer(digest, k, { payload: simpleSigningPayload(digest, { reference: `${r.host}/${repo}` }) }));
+  await pushClassic(r, repo, digest, layers);
+  return layers;
+}
+
+/** What the lock keeps of a found signature: its bundle form, as the verifier converts it. */
+async function evidenceOf(found: Found): Promise<Record<string, string>> {
+  const e = (await loadVerifier()).toEvidence(found);
+  if ('error' in e) throw new Error(e.error);
+  return { at: e.at, bundle: e.bundle, ...(e.payload !== undefined ? { payload: e.payload } : {}) };
+}
+
+const docs = (stdout: string): Record<string, any>[] => stdout.split(/^---\n/m).filter((d) => d.trim() !== '').map((d) => parse(d));
+/** Each resource's `kind/name` → its meshext.dev/verified-by (undefined when it has none). */
+const verifiedBy = (stdout: string): Record<string, string | undefined> => Object.fromEntries(docs(stdout).map((d) => [`${d.kind}/${d.metadata.name}`, d.metadata.annotations?.['meshext.dev/verified-by']]));
+/** stderr's diagnostics (the excerpt lines under an error left out). */
+const diagnostics = (stderr: string): string[] => stderr.split('\n').filter((l) => l !== '' && !/^\s+(\d+ )?\|/.test(l));
+const lockOf = (dir: string): any => parse(readFileSync(join(dir, 'meshext.lock'), 'utf8'));
+
+test('classic .sig signed with P-256 keys (one named by a path beside the Mesh, one inline): render annotates, lock keeps the evidence, an offline render with no cache and no registry re-verifies it and prints the same bytes, --locked passes', async () => {
+  const own = await startRegistry();
+  let stopped = false;
+  try {
+    const platformKey = newKey('p256');
+    const edgeKey = newKey('p256');
+    const compat = await compatImage(own, 'trust/compat');
+    const art = await artifactImage(own, 'trust/oci-art');
+    const compatSig = await signClassic(own, 'trust/compat', compat.digest, [platformKey]);
+    const artSig = await signClassic(own, 'trust/oci-art', art.digest, [platformKey, edgeKey]);
+    const pem = edgeKey.pem.trimEnd().split('\n').map((l) => `    ${l}`).join('\n');
+    const dir = repoWith({
+      'platform/mesh.yaml': mesh(`policies:\n- name: platform\n  images: ["${own.host}/trust/**"]\n  keys: [keys/cosign.pub]\n- name: edge\n  images: ["${own.host}/trust/oci-*"]\n  keys:\n  - |\n${pem}`),
+      'platform/keys/cosign.pub': platformKey.pem,
+      'ext.yaml': extension('compat', `${own.host}/trust/compat:v1`) + '---\n' + extension('art', `${own.host}/trust/oci-art:v1`),
+    });
+    const cache = tempDir();
+    const first = await runCli(['render', dir], { env: env(cache) });
+    assert.is(first.code, 0, first.stderr);
+    assert.equal(verifiedBy(first.stdout), { 'WasmPlugin/art': `key ${platformKey.id}, key ${edgeKey.id}`, 'WasmPlugin/compat': `key ${platformKey.id}` });
+    const at = (line: number, msg: string) => `ext.yaml:${line}:8: warning: image ${msg} (field spec.image)`;
+    assert.equal(first.stderr.trimEnd().split('\n'), [
+      at(4, `${own.host}/trust/compat:v1 is not in the lock; resolved live (run meshext lock to pin it)`),
+      at(4, `${own.host}/trust/compat:v1: the lock carries no evidence for policy platform; verified from the registry instead (run meshext lock to keep the evidence)`),
+      at(9, `${own.host}/trust/oci-art:v1 is not in the lock; resolved live (run meshext lock to pin it)`),
+      at(9, `${own.host}/trust/oci-art:v1: the lock carries no evidence for policy edge; verified from the registry instead (run meshext lock to keep the evidence)`),
+      at(9, `${own.host}/trust/oci-art:v1: the lock carries no evidence for policy platform; verified from the registry instead (run meshext lock to keep the evidence)`),
+    ]);
+
+    const locked = await runCli(['lock', dir], { env: env(cache) });
+    assert.is(locked.code, 0, locked.stderr);
+    const lock = lockOf(dir);
+    assert.equal(lock.images[`${own.host}/trust/compat:v1`].verified, [{ policy: 'platform', by: `key ${platformKey.id}`, signedDigest: compat.digest, evidence: [await evidenceOf(compatSig[0]!)] }]);
+    assert.equal(lock.images[`${own.host}/trust/oci-art:v1`].verified, [
+      { policy: 'platform', by: `key ${platformKey.id}`, signedDigest: art.digest, evidence: [await evidenceOf(artSig[0]!)] },
+      { policy: 'edge', by: `key ${edgeKey.id}`, signedDigest: art.digest, evidence: [await evidenceOf(artSig[1]!)] },
+    ]);
+    // The evidence is the classic layer itself: the payload it signs and its signature, in bundle form.
+    const kept = lock.images[`${own.host}/trust/compat:v1`].verified[0].evidence[0];
+    assert.is(kept.at, '.sig tag');
+    assert.is(Buffer.from(kept.payload, 'base64').toString('utf8'), compatSig[0]!.payload.toString('utf8'));
+    assert.is(JSON.parse(kept.bundle).messageSignature.signature, compatSig[0]!.annotations['dev.cosignproject.cosign/signature']);
+
+    const rendered = await runCli(['render', dir], { env: env(cache) });
+    assert.is(rendered.code, 0, rendered.stderr);
+    assert.is(rendered.stderr, '');
+    assert.is(rendered.stdout, first.stdout);
+
+    await own.stop();
+    stopped = true;
+    const offline = await runCli(['render', dir, '--offline'], { env: env(tempDir()) });
+    assert.is(offline.code, 0, offline.stderr);
+    assert.is(offline.stderr, '');
+    assert.is(offline.stdout, first.stdout);
+    const strict = await runCli(['render', dir, '--offline', '--locked'], { env: env(tempDir()) });
+    assert.is(strict.code, 0, strict.stderr);
+    assert.is(strict.stdout, first.stdout);
+  } finally {
+    if (!stopped) await own.stop();
+  }
+});
+
+/**
+ * A compat image in `repo`, signed with a new key in cosign's classic layout (unless `sign` is
+ * false), and a directory declaring it, whose Mesh's policy `platform` names the key by path.
+ */
+async function signedRepo(repo: string, opts: { sign?: boolean } = {}): Promise<{ dir: string; img: BuiltImage; ref: string; key: TestKey }> {
+  const key = newKey('p256');
+  const img = await compatImage(reg, repo);
+  if (opts.sign !== false) await signClassic(reg, repo, img.digest, [key]);
+  const ref = `${reg.host}/${repo}:v1`;
+  const trust = `policies:\n- name: platform\n  images: ["${reg.host}/${repo}:*"]\n  keys: [cosign.pub]`;
+  const dir = repoWith({ 'mesh.yaml': mesh(trust), 'cosign.pub': key.pem, 'ext.yaml': extension('ext', ref) });
+  return { dir, img, ref, key };
+}
+
+/** Rewrites the lock in `dir` with `edit` applied to `ref`'s first verification. */
+function editLock(dir: string, ref: string, edit: (v: any) => void): void {
+  const lock = lockOf(dir);
+  edit(lock.images[ref].verified[0]);
+  writeFileSync(join(dir, 'meshext.lock'), stringify(lock));
+}
+
+test('tampered lock evidence (the payload, or the signature in the bundle): an offline render fails with exit 3, naming the image and the policy, and prints nothing', async () => {
+  const { dir, img, ref, key } = await signedRepo('trust/tamper');
+  assert.is((await runCli(['lock', dir], { env: env() })).code, 0);
+  const good = readFileSync(join(dir, 'meshext.lock'), 'utf8');
+
+  editLock(dir, ref, (v) => {
+    const payload = JSON.parse(Buffer.from(v.evidence[0].payload, 'base64').toString('utf8'));
+    payload.optional = { tampered: 'yes' };
+    v.evidence[0].payload = Buffer.from(JSON.stringify(payload)).toString('base64');
+  });
+  const payload = await runCli(['render', dir, '--offline'], { env: env() });
+  assert.is(payload.code, 3);
+  assert.is(payload.stdout, '');
+  const stale = `the lock's evidence no longer satisfies policy platform: ${ref}@${img.digest}: signature does not verify with key ${key.id}: the signature is not valid for the signed content (SIGNATURE_ERROR: signature verification failed)`;
+  const offlineError = `ext.yaml:4:8: error: image ${ref} is not verified: ${stale}, and --offline forbids the network; run meshext lock (field spec.image)`;
+  assert.equal(diagnostics(payload.stderr), [offlineError, 'meshext: 1 error; nothing was written']);
+
+  writeFileSync(join(dir, 'meshext.lock'), good);
+  editLock(dir, ref, (v) => {
+    const bundle = JSON.parse(v.evidence[0].bundle);
+    const sig = Buffer.from(bundle.messageSignature.signature, 'base64');
+    sig[sig.length - 1] ^= 1;
+    bundle.messageSignature.signature = sig.toString('base64');
+    v.evidence[0].bundle = JSON.stringify(bundle);
+  });
+  const signature = await runCli(['render', dir, '--offline'], { env: env() });
+  assert.is(signature.code, 3);
+  assert.is(signature.stdout, '');
+  assert.equal(diagnostics(signature.stderr), [offlineError, 'meshext: 1 error; nothing was written']);
+
+  // Online, the registry's signature replaces the broken evidence, with a warning; --locked refuses the change.
+  const online = await runCli(['render', dir], { env: env() });
+  assert.is(online.code, 0, online.stderr);
+  assert.equal(diagnostics(online.stderr), [`ext.yaml:4:8: warning: image ${ref}: ${stale}; verified from the registry instead (run meshext lock to keep the evidence) (field spec.image)`]);
+  const strict = await runCli(['render', dir, '--locked'], { env: env() });
+  assert.is(strict.code, 3);
+  assert.is(strict.stdout, '');
+  assert.equal(diagnostics(strict.stderr), [`ext.yaml:4:8: error: image ${ref}: ${stale}, but the registry has evidence that does; --locked forbids the change: run meshext lock (field spec.image)`, 'meshext: 1 error; nothing was written']);
+});
+
+test("lock evidence about another digest is ignored: another image's valid signature copied into this image's entry does not verify it", async () => {
+  const a = await signedRepo('trust/copied-a', { sign: false });
+  const bImg = await compatImage(reg, 'trust/copied-b');
+  const bSig = await signClassic(reg, 'trust/copied-b', bImg.digest, [a.key]);
+  // The lock for a, from a render where a was unsigned: pins only.
+  const unsigned = repoWith({ 'ext.yaml': extension('ext', a.ref) });
+  assert.is((await runCli(['lock', unsigned], { env: env() })).code, 0);
+  const lock = lockOf(unsigned);
+  const evidence = await evidenceOf(bSig[0]!);
+  const pinned = `${a.ref}@${a.img.digest}`;
+  const why = {
+    // Claimed to be about this image: the payload says otherwise.
+    [a.img.digest]: `signed by key ${a.key.id}, but its payload signs ${bImg.digest}, not ${a.img.digest}`,
+    // Honestly about b: not evidence for a at all (a has no index it could be).
+    [bImg.digest]: `no signature for ${pinned}; policy platform wants key ${a.key.id}`,
+  };
+  for (const [signedDigest, reason] of Object.entries(why)) {
+    lock.images[a.ref].verified = [{ policy: 'platform', by: `key ${a.key.id}`, signedDigest, evidence: [evidence] }];
+    writeFileSync(join(a.dir, 'meshext.lock'), stringify(lock));
+    const r = await runCli(['render', a.dir, '--offline'], { env: env() });
+    assert.is(r.code, 3, signedDigest);
+    assert.is(r.stdout, '');
+    const prefix = signedDigest === a.img.digest ? `${pinned}: ` : '';
+    assert.is(r.stderr.split('\n')[0], `ext.yaml:4:8: error: image ${a.ref} is not verified: the lock's evidence no longer satisfies policy platform: ${prefix}${reason}, and --offline forbids the network; run meshext lock (field spec.image)`);
+  }
+});
+
+test('no signature at all: exit 3, nothing on stdout, "no signature for <ref>@<digest> (looked at: …)" and what the policy wants', async () => {
+  const { dir, img, ref, key } = await signedRepo('trust/unsigned', { sign: false });
+  const r = await runCli(['render', dir], { env: env() });
+  assert.is(r.code, 3);
+  assert.is(r.stdout, '');
+  assert.equal(diagnostics(r.stderr), [
+    `ext.yaml:4:8: error: image ${ref} is not verified: no signature for ${ref}@${img.digest} (looked at: .sig tag, referrers tag); policy platform wants key ${key.id} (field spec.image)`,
+    `ext.yaml:4:8: warning: image ${ref} is not in the lock; resolved live (run meshext lock to pin it) (field spec.image)`,
+    'meshext: 1 error; nothing was written',
+  ]);
+});
+
+test('mode warn: an unsigned image renders (exit 0) with a warning and without meshext.dev/verified-by; the signed one beside it keeps its annotation', async () => {
+  const signed = await signedRepo('trust/warn-signed');
+  const unsignedImg = await compatImage(reg, 'trust/warn-unsigned');
+  const unsignedRef = `${reg.host}/trust/warn-unsigned:v1`;
+  const dir = repoWith({
+    'mesh.yaml': mesh(`mode: warn\npolicies:\n- name: platform\n  images: ["${reg.host}/trust/warn-*:*"]\n  keys: [cosign.pub]`),
+    'cosign.pub': signed.key.pem,
+    'ext.yaml': extension('signed', signed.ref) + '---\n' + extension('unsigned', unsignedRef),
+  });
+  const r = await runCli(['render', dir], { env: env() });
+  assert.is(r.code, 0, r.stderr);
+  assert.equal(verifiedBy(r.stdout), { 'WasmPlugin/signed': `key ${signed.key.id}`, 'WasmPlugin/unsigned': undefined });
+  assert.equal(diagnostics(r.stderr).slice(2), [
+    `ext.yaml:9:8: warning: image ${unsignedRef} is not in the lock; resolved live (run meshext lock to pin it) (field spec.image)`,
+    `ext.yaml:9:8: warning: image ${unsignedRef} is not verified: no signature for ${unsignedRef}@${unsignedImg.digest} (looked at: .sig tag, referrers tag); policy platform wants key ${signed.key.id} (field spec.image)`,
+  ]);
+  assert.not.match(r.stderr, 'error');
+});
+
+test('unmatched: deny (the default) fails an image no policy covers; unmatched: allow renders it without meshext.dev/verified-by', async () => {
+  const signed = await signedRepo('trust/covered');
+  const stray = await compatImage(reg, 'trust-elsewhere/stray');
+  const strayRef = `${reg.host}/trust-elsewhere/stray:v1`;
+  const policy = `policies:\n- name: platform\n  images: ["${reg.host}/trust/covered:*"]\n  keys: [cosign.pub]`;
+  const files = { 'cosign.pub': signed.key.pem, 'ext.yaml': extension('covered', signed.ref) + '---\n' + extension('stray', strayRef) };
+  const deny = await runCli(['render', repoWith({ ...files, 'mesh.yaml': mesh(policy) })], { env: env() });
+  assert.is(deny.code, 3);
+  assert.is(deny.stdout, '');
+  assert.ok(deny.stderr.includes(`ext.yaml:9:8: error: image ${strayRef} matches no trust policy (platform), and spec.trust.unmatched is deny: add it to a policy's images, or set unmatched: allow (field spec.image)\n`), deny.stderr);
+  const allow = await runCli(['render', repoWith({ ...files, 'mesh.yaml': mesh(`unmatched: allow\n${policy}`) })], { env: env() });
+  assert.is(allow.code, 0, allow.stderr);
+  assert.equal(verifiedBy(allow.stdout), { 'WasmPlugin/covered': `key ${signed.key.id}`, 'WasmPlugin/stray': undefined });
+  assert.ok(docs(allow.stdout).find((d) => d.metadata.name === 'stray')!.spec.url.endsWith(stray.digest));
+});
+
+test('--locked: a lock written before the Mesh had a policy carries no evidence, so --locked fails (the lock would change); after meshext lock it passes', async () => {
+  const { dir, ref } = await signedRepo('trust/locked');
+  const before = repoWith({ 'ext.yaml': extension('ext', ref) });
+  assert.is((await runCli(['lock', before], { env: env() })).code, 0);
+  writeFileSync(join(dir, 'meshext.lock'), readFileSync(join(before, 'meshext.lock')));
+  const strict = await runCli(['render', dir, '--locked'], { env: env() });
+  assert.is(strict.code, 3);
+  assert.is(strict.stdout, '');
+  assert.equal(diagnostics(strict.stderr), [
+    `ext.yaml:4:8: error: image ${ref}: the lock carries no evidence for policy platform, but the registry has evidence that does; --locked forbids the change: run meshext lock (field spec.image)`,
+    'meshext: 1 error; nothing was written',
+  ]);
+  const lock = await runCli(['lock', dir], { env: env() });
+  assert.is(lock.code, 0, lock.stderr);
+  const after = await runCli(['render', dir, '--locked'], { env: env() });
+  assert.is(after.code, 0, after.stderr);
+  assert.is(after.stderr, '');
+  const check = await runCli(['lock', dir, '--check'], { env: env() });
+  assert.is(check.code, 0, check.stderr);
+});
+
+test('meshext verify: per image what was looked at and found and which policy passed, in text and json, from the registry and then from the lock; exit 0 when all pass, 3 when one fails (in warn mode too), 1 without spec.trust', async () => {
+  const signed = await signedRepo('trust/verify-signed');
+  const unsignedImg = await compatImage(reg, 'trust/verify-unsigned');
+  const unsignedRef = `${reg.host}/trust/verify-unsigned:v1`;
+  const { key, img } = signed;
+  const policy = (mode: string) => mesh(`${mode}policies:\n- name: platform\n  images: ["${reg.host}/trust/verify-*:*"]\n  keys: [cosign.pub]`);
+  const ok = repoWith({ 'mesh.yaml': policy(''), 'cosign.pub': key.pem, 'ext.yaml': extension('signed', signed.ref) });
+  const signedText = (from: 'registry' | 'lock') =>
+    [
+      `${signed.ref} (${img.digest}): passed`,
+      ...(from === 'registry' ? ['  looked at: .sig tag, referrers tag'] : []),
+      `  policy platform: passed, signed by key ${key.id} on ${img.digest} (evidence from the ${from})`,
+      `    .sig tag, ${img.digest}, signature, by key ${key.id}: accepted`,
+    ].join('\n') + '\n';
+  const text = await runCli(['verify', ok], { env: env() });
+  assert.is(text.code, 0, text.stderr);
+  assert.is(text.stdout, signedText('registry'));
+  const checked = { at: '.sig tag', digest: img.digest, kind: 'signature', identity: `key ${key.id}`, accepted: true, result: `accepted: signature signed by key ${key.id}` };
+  const signedJson = (from: 'registry' | 'lock') => ({
+    ref: signed.ref,
+    digest: img.digest,
+    passed: true,
+    lookedAt: from === 'registry' ? ['.sig tag', 'referrers tag'] : [],
+    policies: [{ policy: 'platform', passed: true, verifiedBy: `key ${key.id}`, signedDigest: img.digest, evidenceFrom: from, checked: [checked] }],
+  });
+  const json = await runCli(['verify', ok, '--format', 'json'], { env: env() });
+  assert.is(json.code, 0, json.stderr);
+  assert.equal(JSON.parse(json.stdout), { passed: true, images: [signedJson('registry')] });
+
+  assert.is((await runCli(['lock', ok], { env: env() })).code, 0);
+  const fromLock = await runCli(['verify', ok, '--offline'], { env: env() });
+  assert.is(fromLock.code, 0, fromLock.stderr);
+  assert.is(fromLock.stderr, '');
+  assert.is(fromLock.stdout, signedText('lock'));
+  const fromLockJson = await runCli(['verify', ok, '--offline', '--format', 'json'], { env: env() });
+  assert.equal(JSON.parse(fromLockJson.stdout), { passed: true, images: [signedJson('lock')] });
+
+  const why = `no signature for ${unsignedRef}@${unsignedImg.digest} (looked at: .sig tag, referrers tag); policy platform wants key ${key.id}`;
+  for (const mode of ['', 'mode: warn\n']) {
+    const dir = repoWith({ 'mesh.yaml': policy(mode), 'cosign.pub': key.pem, 'ext.yaml': extension('signed', signed.ref) + '---\n' + extension('unsigned', unsignedRef) });
+    const bad = await runCli(['verify', dir], { env: env() });
+    assert.is(bad.code, 3, mode);
+    assert.is(bad.stdout, signedText('registry') + [`${unsignedRef} (${unsignedImg.digest}): FAILED`, '  looked at: .sig tag, referrers tag', `  policy platform: FAILED: ${why}`].join('\n') + '\n');
+    assert.ok(diagnostics(bad.stderr).includes(`ext.yaml:9:8: ${mode ? 'warning' : 'error'}: image ${unsignedRef} is not verified: ${why} (field spec.image)`), bad.stderr);
+    const badJson = await runCli(['verify', dir, '--format', 'json'], { env: env() });
+    assert.is(badJson.code, 3, mode);
+    assert.equal(JSON.parse(badJson.stdout), {
+      passed: false,
+      images: [signedJson('registry'), { ref: unsignedRef, digest: unsignedImg.digest, passed: false, lookedAt: ['.sig tag', 'referrers tag'], policies: [{ policy: 'platform', passed: false, reason: why, checked: [] }] }],
+    });
+  }
+  const none = await runCli(['verify', repoWith({ 'ext.yaml': extension('signed', signed.ref) })], { env: env() });
+  assert.is(none.code, 1);
+  assert.is(none.stdout, '');
+  assert.equal(diagnostics(none.stderr).slice(-1), ['meshext verify: the Mesh declares no spec.trust, so there is nothing to verify']);
+});
+
+test('bad policy material: a key path that does not exist, a private key, a trusted root that is not JSON: exit 1, nothing on stdout, the file named and the line of the field quoted', async () => {
+  const { ref, key } = await signedRepo('trust/material');
+  const priv = key.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+  const cases: Record<string, { files: Record<string, string>; trust: string; error: string[] }> = {
+    missing: {
+      files: {},
+      trust: `policies:\n- name: platform\n  images: ["**"]\n  keys: [keys/missing.pub]`,
+      error: ['mesh.yaml:10:14: error: key keys/missing.pub: no such file (field spec.trust.policies[0].keys[0])', '      keys: [keys/missing.pub]'],
+    },
+    private: {
+      files: { 'cosign.key': priv },
+      trust: `policies:\n- name: platform\n  images: ["**"]\n  keys: [cosign.key]`,
+      error: [
+        'mesh.yaml:10:14: error: key cosign.key: the key is a private key (PRIVATE KEY): a policy takes the public key (cosign.pub); keep the private key out of the repository (field spec.trust.policies[0].keys[0])',
+        '      keys: [cosign.key]',
+      ],
+    },
+    root: {
+      files: { 'cosign.pub': key.pem, 'root.txt': 'not json {' },
+      trust: `trustedRoot: root.txt\npolicies:\n- name: platform\n  images: ["**"]\n  keys: [cosign.pub]`,
+      error: [`mesh.yaml:7:5: error: trustedRoot root.txt: the trusted root is not valid JSON (Unexpected token 'o', "not json {" is not valid JSON) (field spec.trust.trustedRoot)`, '    trustedRoot: root.txt'],
+    },
+  };
+  for (const [name, c] of Object.entries(cases)) {
+    const dir = repoWith({ ...c.files, 'mesh.yaml': mesh(c.trust), 'ext.yaml': extension('ext', ref) });
+    const r = await runCli(['render', dir], { env: env() });
+    assert.is(r.code, 1, name);
+    assert.is(r.stdout, '');
+    const lines = r.stderr.split('\n');
+    const at = lines.indexOf(c.error[0]!);
+    assert.ok(at >= 0, `${name}: ${r.stderr}`);
+    assert.match(lines[at + 1]!, new RegExp(`^\\s+\\d+ \\| ${c.error[1]!.replace(/[[\]]/g, '\\$&')}$`), name);
+    assert.not.ok(r.stderr.includes('PRIVATE KEY-----') || r.stderr.includes(priv.split('\n')[1]!), 'the private key is not printed');
+  }
+});
+
+test('keyless: a cosign v3 signed statement (DSSE bundle from the mock Fulcio and Rekor) attached as a referrer through the sha256-<hex> tag index verifies against the trusted root beside the Mesh; verified-by is issuer and subject; the lock re-verifies offline; a subject the policy does not accept is named with what it accepts', async () => {
+  const img = await compatImage(reg, 'trust/keyless');
+  const other = await compatImage(reg, 'trust/keyless-other');
+  const mk = await mockKeyless();
+  let bundle: object;
+  let otherBundle: object;
+  try {
+    bundle = await mk.signStatement(statement(img.digest));
+    otherBundle = await mk.signStatement(statement(other.digest), { identity: { ...ACME_RELEASE, subject: 'https://github.com/acme/ext/.github/workflows/nightly.yml@refs/heads/main' } });
+  } finally {
+    await mk.close();
+  }
+  await attachReferrer(reg, 'trust/keyless', img.digest, referrer(subjectOf(img), { bundle }));
+  await attachReferrer(reg, 'trust/keyless-other', other.digest, referrer(subjectOf(other), { bundle: otherBundle }));
+  const ref = `${reg.host}/trust/keyless:v1`;
+  const otherRef = `${reg.host}/trust/keyless-other:v1`;
+  const trust = `trustedRoot: trusted_root.json\npolicies:\n- name: ci\n  images: ["${reg.host}/trust/keyless*:*"]\n  keyless:\n  - issuer: ${GITHUB_ISSUER}\n    subject: https://github.com/acme/ext/.github/workflows/release.yml@refs/tags/*`;
+  const dir = repoWith({ 'mesh.yaml': mesh(trust), 'trusted_root.json': mk.trustedRootJson, 'ext.yaml': extension('ext', ref) });
+  const r = await runCli(['render', dir], { env: env() });
+  assert.is(r.code, 0, r.stderr);
+  assert.equal(verifiedBy(r.stdout), { 'WasmPlugin/ext': `${GITHUB_ISSUER} ${ACME_RELEASE.subject}` });
+  assert.is((await runCli(['lock', dir], { env: env() })).code, 0);
+  const lock = lockOf(dir);
+  assert.equal(lock.images[ref].verified, [{ policy: 'ci', by: `${GITHUB_ISSUER} ${ACME_RELEASE.subject}`, signedDigest: img.digest, evidence: [{ at: 'referrers tag', bundle: JSON.stringify(bundle) }] }]);
+  const offline = await runCli(['render', dir, '--offline', '--locked'], { env: env() });
+  assert.is(offline.code, 0, offline.stderr);
+  assert.is(offline.stderr, '');
+  assert.is(offline.stdout, r.stdout);
+
+  const wrong = await runCli(['render', repoWith({ 'mesh.yaml': mesh(trust), 'trusted_root.json': mk.trustedRootJson, 'ext.yaml': extension('ext', otherRef) })], { env: env() });
+  assert.is(wrong.code, 3);
+  assert.is(wrong.stdout, '');
+  assert.equal(diagnostics(wrong.stderr), [
+    `ext.yaml:4:8: error: image ${otherRef} is not verified: ${otherRef}@${other.digest}: signed by ${GITHUB_ISSUER} https://github.com/acme/ext/.github/workflows/nightly.yml@refs/heads/main (source repository https://github.com/acme/ext), which policy ci does not accept (it accepts: keyless issuer ${GITHUB_ISSUER} subject https://github.com/acme/ext/.github/workflows/release.yml@refs/tags/*) (field spec.image)`,
+    `ext.yaml:4:8: warning: image ${otherRef} is not in the lock; resolved live (run meshext lock to pin it) (field spec.image)`,
+    'meshext: 1 error; nothing was written',
+  ]);
+});
+
+test('multi-arch: a signature on the index (not the child) counts because the index lists the child for linux/amd64; the lock keeps the index digest and bytes, and an offline render with no cache re-checks both', async () => {
+  const key = newKey('p256');
+  const amd64 = fsImage([[{ name: 'plugin.wasm', data: wasm('multi-amd64') }]]);
+  const arm64 = artifact(wasm('multi-arm64'));
+  const idx = index([
+    { image: arm64, platform: { architecture: 'arm64', os: 'linux' } },
+    { image: amd64, platform: { architecture: 'amd64', os: 'linux' } },
+  ]);
+  await push(reg, 'trust/multi', 'v1', idx);
+  const sig = await signClassic(reg, 'trust/multi', idx.digest, [key]);
+  const ref = `${reg.host}/trust/multi:v1`;
+  const dir = repoWith({ 'mesh.yaml': mesh(`policies:\n- name: platform\n  images: ["${reg.host}/trust/multi:*"]\n  keys: [cosign.pub]`), 'cosign.pub': key.pem, 'ext.yaml': extension('ext', ref) });
+  const r = await runCli(['render', dir], { env: env() });
+  assert.is(r.code, 0, r.stderr);
+  assert.is(docs(r.stdout)[0]!.spec.url, `oci://${reg.host}/trust/multi@${amd64.digest}`);
+  assert.equal(verifiedBy(r.stdout), { 'WasmPlugin/ext': `key ${key.id}` });
+  assert.is((await runCli(['lock', dir], { env: env() })).code, 0);
+  const entry = lockOf(dir).images[ref];
+  assert.is(entry.digest, amd64.digest);
+  assert.is(entry.index, idx.digest);
+  assert.equal(entry.verified, [{ policy: 'platform', by: `key ${key.id}`, signedDigest: idx.digest, index: idx.manifest.toString('base64'), evidence: [await evidenceOf(sig[0]!)] }]);
+  const offline = await runCli(['render', dir, '--offline', '--locked'], { env: env() });
+  assert.is(offline.code, 0, offline.stderr);
+  assert.is(offline.stderr, '');
+  assert.is(offline.stdout, r.stdout);
+});
+
+test('multi-arch: a signed index that does not list the pinned child vouches for nothing, whether the lock names it as the index (asked live) or carries its signature as evidence (offline)', async () => {
+  const key = newKey('p256');
+  const amd64 = fsImage([[{ name: 'plugin.wasm', data: wasm('stranger-amd64') }]]);
+  const idx = index([{ image: amd64, platform: { architecture: 'amd64', os: 'linux' } }]);
+  await push(reg, 'trust/stranger', 'v1', idx);
+  // Another index in the same repository, for another module, signed by the policy's key.
+  const elsewhere = fsImage([[{ name: 'plugin.wasm', data: wasm('stranger-other') }]]);
+  const signedIdx = index([{ image: elsewhere, platform: { architecture: 'amd64', os: 'linux' } }]);
+  await push(reg, 'trust/stranger', 'other', signedIdx);
+  const sig = await signClassic(reg, 'trust/stranger', signedIdx.digest, [key]);
+  const ref = `${reg.host}/trust/stranger:v1`;
+  const dir = repoWith({ 'mesh.yaml': mesh(`policies:\n- name: platform\n  images: ["${reg.host}/trust/stranger:*"]\n  keys: [cosign.pub]`), 'cosign.pub': key.pem, 'ext.yaml': extension('ext', ref) });
+  const honest = await runCli(['render', dir], { env: env() });
+  assert.is(honest.code, 3);
+  assert.is(honest.stdout, '');
+  const noSignature = `no signature for ${ref}@${amd64.digest} (looked at: .sig tag, referrers tag); policy platform wants key ${key.id}`;
+  assert.is(diagnostics(honest.stderr)[0], `ext.yaml:4:8: error: image ${ref} is not verified: ${noSignature}; nor on its index ${idx.digest} (field spec.image)`);
+
+  // The lock written, then edited to say the child was chosen from the signed index.
+  const pinsOnly = repoWith({ 'ext.yaml': extension('ext', ref) });
+  assert.is((await runCli(['lock', pinsOnly], { env: env() })).code, 0);
+  const lock = lockOf(pinsOnly);
+  lock.images[ref].index = signedIdx.digest;
+  writeFileSync(join(dir, 'meshext.lock'), stringify(lock));
+  const live = await runCli(['render', dir], { env: env() });
+  assert.is(live.code, 3);
+  assert.is(live.stdout, '');
+  const notListed = `signatures on its index ${signedIdx.digest} do not count: the index lists ${elsewhere.digest} for linux/amd64, not ${amd64.digest}`;
+  assert.equal(diagnostics(live.stderr), [`ext.yaml:4:8: error: image ${ref} is not verified: ${noSignature}; ${notListed} (field spec.image)`, 'meshext: 1 error; nothing was written']);
+
+  lock.images[ref].verified = [{ policy: 'platform', by: `key ${key.id}`, signedDigest: signedIdx.digest, index: signedIdx.manifest.toString('base64'), evidence: [await evidenceOf(sig[0]!)] }];
+  writeFileSync(join(dir, 'meshext.lock'), stringify(lock));
+  const offline = await runCli(['render', dir, '--offline'], { env: env() });
+  assert.is(offline.code, 3);
+  assert.is(offline.stdout, '');
+  const offlineWhy = `the lock's evidence no longer satisfies policy platform: no signature for ${ref}@${amd64.digest}; policy platform wants key ${key.id}; ${notListed}`;
+  assert.equal(diagnostics(offline.stderr), [`ext.yaml:4:8: error: image ${ref} is not verified: ${offlineWhy}, and --offline forbids the network; run meshext lock (field spec.image)`, 'meshext: 1 error; nothing was written']);
+});
+
+/** A local file server (a real one: it only serves files) for http(s) modules and their bundles. */
+async function fileServer(bodies: Record<string, Buffer>): Promise<{ base: string; close(): void }> {
+  const server: Server = createServer((req, res) => {
+    const b = bodies[req.url ?? ''];
+    res.writeHead(b ? 200 : 404).end(b);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    base: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
+    close() {
+      server.closeAllConnections();
+      server.close();
+    },
+  };
+}
+
+const sha256Of = (b: Buffer): string => `sha256:${createHash('sha256').update(b).digest('hex')}`;
+
+test('an http module with a message-signature bundle at <url>.sigstore.json: verified over the bytes served; the lock keeps it and a --locked render checks it over a fresh download; --offline cannot check it; a lock whose moduleSha256 was edited, and a bundle over other bytes, are refused', async () => {
+  const key = newKey('p256');
+  const module = wasm('http-signed');
+  const bundle = await keyBundle(key, module);
+  const server = await fileServer({
+    '/filter.wasm': module,
+    '/filter.wasm.sigstore.json': Buffer.from(JSON.stringify(bundle)),
+    '/forged.wasm': module,
+    '/forged.wasm.sigstore.json': Buffer.from(JSON.stringify(await keyBundle(key, wasm('something else')))),
+  });
+  const url = `${server.base}/filter.wasm`;
+  try {
+    const trust = `policies:\n- name: modules\n  images: ["${server.base}/**"]\n  keys: [cosign.pub]`;
+    const dir = repoWith({ 'mesh.yaml': mesh(trust), 'cosign.pub': key.pem, 'ext.yaml': extension('ext', url) });
+    const r = await runCli(['render', dir], { env: env() });
+    assert.is(r.code, 0, r.stderr);
+    assert.equal(verifiedBy(r.stdout), { 'WasmPlugin/ext': `key ${key.id}` });
+    assert.is(docs(r.stdout)[0]!.spec.sha256, sha256Of(module).slice(7));
+    const l = await runCli(['lock', dir], { env: env() });
+    assert.is(l.code, 0, l.stderr);
+    assert.equal(lockOf(dir).images[url].verified, [{ policy: 'modules', by: `key ${key.id}`, signedDigest: sha256Of(module), evidence: [{ at: 'url', bundle: JSON.stringify(bundle) }] }]);
+    const strict = await runCli(['render', dir, '--locked'], { env: env() });
+    assert.is(strict.code, 0, strict.stderr);
+    assert.is(strict.stderr, '');
+    assert.is(strict.stdout, r.stdout);
+    // A message signature covers the bytes themselves: without the download there is nothing to check it over.
+    const offline = await runCli(['render', dir, '--offline'], { env: env() });
+    assert.is(offline.code, 3);
+    assert.is(offline.stdout, '');
+    assert.equal(diagnostics(offline.stderr), [
+      `ext.yaml:4:8: error: image ${url} is not verified: the lock's evidence for policy modules is a message signature over the module as downloaded, which only the download can check, and --offline forbids the download (field spec.image)`,
+      'meshext: 1 error; nothing was written',
+    ]);
+
+    // The lock's moduleSha256 edited to another module's: the signed download is not what would be rendered.
+    const lock = lockOf(dir);
+    const evil = createHash('sha256').update(wasm('evil')).digest('hex');
+    lock.images[url].moduleSha256 = evil;
+    writeFileSync(join(dir, 'meshext.lock'), stringify(lock));
+    const edited = await runCli(['render', dir], { env: env() });
+    assert.is(edited.code, 3);
+    assert.is(edited.stdout, '');
+    assert.equal(diagnostics(edited.stderr), [
+      `ext.yaml:4:8: error: image ${url} is not verified: the module downloaded now hashes to ${sha256Of(module)} (unwrapped), not sha256:${evil} as the render pins it, so its signature would vouch for other bytes than those rendered; run meshext lock (field spec.image)`,
+      'meshext: 1 error; nothing was written',
+    ]);
+
+    const forgedUrl = `${server.base}/forged.wasm`;
+    const forged = await runCli(['render', repoWith({ 'mesh.yaml': mesh(trust), 'cosign.pub': key.pem, 'ext.yaml': extension('ext', forgedUrl) })], { env: env() });
+    assert.is(forged.code, 3);
+    assert.is(forged.stdout, '');
+    assert.is(
+      diagnostics(forged.stderr)[0],
+      `ext.yaml:4:8: error: image ${forgedUrl} is not verified: ${forgedUrl}@${sha256Of(module)}: signature does not verify with key ${key.id}: the signature is not valid for the signed content (SIGNATURE_ERROR: signature verification failed) (field spec.image)`,
+    );
+  } finally {
+    server.close();
+  }
+});
+
+test('an http module signed with an in-toto statement about its sha256: served unwrapped, the lock alone verifies it offline; served gzipped, the statement is about the download, which only a download binds to the module', async () => {
+  const key = newKey('p256');
+  const module = wasm('http-statement');
+  const gzipped = gzipSync(module);
+  const stmt = (b: Buffer) => keyBundle(key, statement(sha256Of(b)), { dsse: true });
+  const server = await fileServer({
+    '/plain.wasm': module,
+    '/plain.wasm.sigstore.json': Buffer.from(JSON.stringify(await stmt(module))),
+    '/packed.wasm.gz': gzipped,
+    '/packed.wasm.gz.sigstore.json': Buffer.from(JSON.stringify(await stmt(gzipped))),
+  });
+  try {
+    const trust = `policies:\n- name: modules\n  images: ["${server.base}/**"]\n  keys: [cosign.pub]`;
+    for (const [path, offlineOk] of [['/plain.wasm', true], ['/packed.wasm.gz', false]] as const) {
+      const url = `${server.base}${path}`;
+      const dir = repoWith({ 'mesh.yaml': mesh(trust), 'cosign.pub': key.pem, 'ext.yaml': extension('ext', url) });
+      const l = await runCli(['lock', dir], { env: env() });
+      assert.is(l.code, 0, l.stderr);
+      const entry = lockOf(dir).images[url];
+      assert.is(entry.moduleSha256, sha256Of(module).slice(7));
+      assert.is(entry.verified[0].signedDigest, sha256Of(offlineOk ? module : gzipped));
+      const online = await runCli(['render', dir, '--locked'], { env: env() });
+      assert.is(online.code, 0, online.stderr);
+      assert.is(online.stderr, '');
+      assert.equal(verifiedBy(online.stdout), { 'WasmPlugin/ext': `key ${key.id}` });
+      const offline = await runCli(['render', dir, '--offline'], { env: env() });
+      if (offlineOk) {
+        assert.is(offline.code, 0, offline.stderr);
+        assert.is(offline.stderr, '');
+        assert.is(offline.stdout, online.stdout);
+      } else {
+        assert.is(offline.code, 3);
+        assert.is(offline.stdout, '');
+        assert.equal(diagnostics(offline.stderr), [
+          `ext.yaml:4:8: error: image ${url} is not verified: the lock's evidence for policy modules is about the download ${sha256Of(gzipped)}, not the module ${sha256Of(module)} itself (the module is served wrapped in gzip or tar), which only a download can bind, and --offline forbids the download (field spec.image)`,
+          'meshext: 1 error; nothing was written',
+        ]);
+      }
+    }
+  } finally {
+    server.close();
+  }
+});
+
+test('a registry with token auth: render, lock, verify and an offline render of a signed image; no password, auth string or token in any output or the lock', async () => {
+  const treg = await startRegistry({ auth: 'token' });
+  try {
+    const key = newKey('p256');
+    const img = await compatImage(treg, 'private/signed');
+    await signClassic(treg, 'private/signed', img.digest, [key]);
+    const ref = `${treg.host}/private/signed:v1`;
+    const dockerConfig = tempDir();
+    writeFileSync(join(dockerConfig, 'config.json'), JSON.stringify({ auths: { [treg.host]: { auth: Buffer.from(`${USER}:${PASSWORD}`).toString('base64') } } }));
+    const dir = repoWith({ 'mesh.yaml': mesh(`policies:\n- name: platform\n  images: ["${treg.host}/private/**"]\n  keys: [cosign.pub]`), 'cosign.pub': key.pem, 'ext.yaml': extension('ext', ref) });
+    const e = env(tempDir(), { DOCKER_CONFIG: dockerConfig });
+    const anonymous = await runCli(['render', dir], { env: env() });
+    assert.is(anonymous.code, 3);
+    const r = await runCli(['render', dir], { env: e });
+    assert.is(r.code, 0, r.stderr);
+    assert.equal(verifiedBy(r.stdout), { 'WasmPlugin/ext': `key ${key.id}` });
+    const l = await runCli(['lock', dir], { env: e });
+    assert.is(l.code, 0, l.stderr);
+    const v = await runCli(['verify', dir, '--format', 'json'], { env: e });
+    assert.is(v.code, 0, v.stderr);
+    const offline = await runCli(['render', dir, '--offline'], { env: env() });
+    assert.is(offline.code, 0, offline.stderr);
+    assert.is(offline.stdout, r.stdout);
+    assert.ok(treg.issuedTokens.length > 0, 'the registry issued tokens');
+    const secrets = [PASSWORD, Buffer.from(`${USER}:${PASSWORD}`).toString('base64'), ...treg.issuedTokens];
+    const everything = [anonymous, r, l, v, offline].flatMap((x) => [x.stdout, x.stderr]).join('\n') + readFileSync(join(dir, 'meshext.lock'), 'utf8');
+    for (const s of secrets) assert.not.ok(everything.includes(s), 'a secret leaked');
+  } finally {
+    await treg.stop();
+  }
+});
+
+test.run();
