@@ -188,6 +188,16 @@ export async function render(req: RenderRequest): Promise<RenderResult> {
       report({ code: 'LOCK_MISMATCH', severity: 'error', message: `the lock pins images no declaration uses (${stale.join(', ')}), which --locked forbids; run meshext lock`, file: req.lockPath ?? LOCK_FILE, line, col, field: `images.${stale[0]}` });
       return fail(1, { mesh, fleet, root, classified, lockFile });
     }
+    // Evidence the render no longer keeps (its policy was removed or renamed, or spec.trust was): `meshext lock` would drop it.
+    for (const [k, r] of res.resolved) {
+      const dropped = (lock.get(k)?.verified ?? []).map((v) => v.policy).filter((p) => !(r.verified ?? []).some((v) => v.policy === p));
+      if (dropped.length === 0) continue;
+      const [line, col] = lock.where?.(k) ?? [undefined, undefined];
+      const declared = new Set(mesh.trust?.policies.map((p) => p.name));
+      const why = !mesh.trust ? 'the Mesh has no spec.trust' : dropped.every((p) => !declared.has(p)) ? 'the Mesh declares no such policy now' : 'this render does not verify the image by it (its images no longer match, or mode warn let a failure through)';
+      report({ code: 'LOCK_MISMATCH', severity: 'error', message: `the lock keeps evidence of ${k} for trust ${dropped.length === 1 ? 'policy' : 'policies'} ${dropped.join(', ')}, which meshext lock would now drop (${why}); --locked forbids the change: run meshext lock`, file: req.lockPath ?? LOCK_FILE, line, col, field: `images.${k}.verified` });
+      return fail(1, { mesh, fleet, root, classified, lockFile });
+    }
   }
   const clusters = chosen.map((choice) => renderCluster(choice, parts.filter((p) => p.choice === choice), () => res.images, fleet, req, unreadNote(classified), report));
   if (hasErrors(diagnostics)) return fail(1, { mesh, fleet, root, classified, lockFile, targets });

@@ -302,6 +302,35 @@ test('--locked: a lock written before the Mesh had a policy carries no evidence,
   assert.is(check.code, 0, check.stderr);
 });
 
+test('--locked: evidence the lock keeps for a policy the Mesh no longer declares, or after spec.trust is removed, would be dropped by meshext lock, so --locked fails as lock --check does', async () => {
+  const { dir, ref } = await signedRepo('trust/dropped');
+  const policy = (name: string) => `- name: ${name}\n  images: ["${reg.host}/trust/dropped:*"]\n  keys: [cosign.pub]`;
+  writeFileSync(join(dir, 'mesh.yaml'), mesh(`policies:\n${policy('platform')}\n${policy('second')}`));
+  assert.is((await runCli(['lock', dir], { env: env() })).code, 0);
+  assert.equal(lockOf(dir).images[ref].verified.map((v: { policy: string }) => v.policy), ['platform', 'second']);
+  const cases: [string, string][] = [
+    [mesh(`policies:\n${policy('platform')}`), 'policy second, which meshext lock would now drop (the Mesh declares no such policy now)'],
+    ['apiVersion: meshext.dev/v1alpha1\nkind: Mesh\nmetadata: {name: mesh}\nspec:\n  istioVersion: "1.24"\n', 'policies platform, second, which meshext lock would now drop (the Mesh has no spec.trust)'],
+  ];
+  for (const [meshText, what] of cases) {
+    writeFileSync(join(dir, 'mesh.yaml'), meshText);
+    const strict = await runCli(['render', dir, '--locked'], { env: env() });
+    assert.is(strict.code, 1);
+    assert.is(strict.stdout, '');
+    assert.equal(diagnostics(strict.stderr), [
+      `meshext.lock:5:3: error: the lock keeps evidence of ${ref} for trust ${what}; --locked forbids the change: run meshext lock (field images.${ref}.verified)`,
+      'meshext: 1 error; nothing was written',
+    ]);
+    assert.is((await runCli(['lock', dir, '--check'], { env: env() })).code, 1);
+    const plain = await runCli(['render', dir], { env: env() });
+    assert.is(plain.code, 0, plain.stderr);
+  }
+  assert.is((await runCli(['lock', dir], { env: env() })).code, 0);
+  assert.is(lockOf(dir).images[ref].verified, undefined);
+  const after = await runCli(['render', dir, '--locked'], { env: env() });
+  assert.is(after.code, 0, after.stderr);
+});
+
 test('meshext verify: per image what was looked at and found and which policy passed, in text and json, from the registry and then from the lock; exit 0 when all pass, 3 when one fails (in warn mode too), 1 without spec.trust', async () => {
   const signed = await signedRepo('trust/verify-signed');
   const unsignedImg = await compatImage(reg, 'trust/verify-unsigned');
