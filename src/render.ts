@@ -175,7 +175,8 @@ export async function render(req: RenderRequest): Promise<RenderResult> {
   if (mesh.trust) {
     trust = await verifyImages(res.resolved, uses, { trust: mesh.trust, lock, mode: req.mode, offline: req.offline, locked: req.locked, live: req.offline ? undefined : live, readPolicyFile: policyFileReader(root, req.cwd), checkAll: req.checkAllSignatures === true }, report);
     res = withResolutions(res, trust.resolved);
-    if (trust.failed) return fail(hasCode(diagnostics, ['TRUST_INVALID']) ? 1 : 3, { mesh, fleet, root, classified, lockFile, trust: trust.reports });
+    // Without resolution (validate, explain) a failure is the policy's own: an image no policy covers, or unusable material.
+    if (trust.failed) return fail(req.mode === 'none' || hasCode(diagnostics, ['TRUST_INVALID']) ? 1 : 3, { mesh, fleet, root, classified, lockFile, trust: trust.reports });
   } else res = withResolutions(res, withoutEvidence(res.resolved));
 
   if (req.locked && lock && req.mode === 'render') {

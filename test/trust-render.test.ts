@@ -16,11 +16,11 @@ import { parse, stringify } from 'yaml';
 import type { Found } from '../src/model/trust.ts';
 import { loadVerifier } from '../src/resolve/trust/load-verifier.ts';
 import { runCli } from './_cli.ts';
-import { artifact, fsImage, index, push, wasm } from './_images.ts';
+import { artifact, digestOf, fsImage, index, push, wasm } from './_images.ts';
 import type { BuiltImage } from './_images.ts';
 import { PASSWORD, USER, startRegistry, tempDir } from './_registry.ts';
 import type { TestRegistry } from './_registry.ts';
-import { ACME_RELEASE, GITHUB_ISSUER, classicSigLayer, keyBundle, mockKeyless, newKey, simpleSigningPayload, statement } from './_sigstore.ts';
+import { ACME_RELEASE, GITHUB_ISSUER, SLSA_PROVENANCE, classicAttLayer, classicSigLayer, keyBundle, mockKeyless, newKey, simpleSigningPayload, statement } from './_sigstore.ts';
 import type { TestKey } from './_sigstore.ts';
 import { attachReferrer, pushClassic, referrer, subjectOf } from './_signatures-oci.ts';
 
@@ -463,7 +463,7 @@ test('keyless: a cosign v3 signed statement (DSSE bundle from the mock Fulcio an
   ]);
 });
 
-test('multi-arch: a signature on the index (not the child) counts because the index lists the child for linux/amd64; the lock keeps the index digest and bytes, and an offline render with no cache re-checks both', async () => {
+test('multi-arch: a signature on the index (not the child) counts because the index lists the child for linux/amd64; the lock keeps the index digest and bytes, and an offline render with no cache re-checks both (edited index bytes fail); once the child is signed, its own signature is kept', async () => {
   const key = newKey('p256');
   const amd64 = fsImage([[{ name: 'plugin.wasm', data: wasm('multi-amd64') }]]);
   const arm64 = artifact(wasm('multi-arm64'));
@@ -488,6 +488,24 @@ test('multi-arch: a signature on the index (not the child) counts because the in
   assert.is(offline.code, 0, offline.stderr);
   assert.is(offline.stderr, '');
   assert.is(offline.stdout, r.stdout);
+
+  // The index bytes in the lock changed (one space added): they no longer hash to the index signed.
+  const good = readFileSync(join(dir, 'meshext.lock'), 'utf8');
+  const edited = Buffer.from(idx.manifest.toString('utf8').replace('{', '{ '));
+  editLock(dir, ref, (v) => void (v.index = edited.toString('base64')));
+  const tampered = await runCli(['render', dir, '--offline'], { env: env() });
+  assert.is(tampered.code, 3);
+  assert.is(tampered.stdout, '');
+  assert.equal(diagnostics(tampered.stderr), [
+    `ext.yaml:4:8: error: image ${ref} is not verified: the lock's evidence no longer satisfies policy platform: no signature for ${ref}@${amd64.digest}; policy platform wants key ${key.id}; signatures on its index ${idx.digest} do not count: the index bytes hash to ${digestOf(edited)}, not ${idx.digest}, and --offline forbids the network; run meshext lock (field spec.image)`,
+    'meshext: 1 error; nothing was written',
+  ]);
+  writeFileSync(join(dir, 'meshext.lock'), good);
+
+  // Once the child is signed too, its own signature is the evidence, and no index is kept.
+  const childSig = await signClassic(reg, 'trust/multi', amd64.digest, [key]);
+  assert.is((await runCli(['lock', dir], { env: env() })).code, 0);
+  assert.equal(lockOf(dir).images[ref].verified, [{ policy: 'platform', by: `key ${key.id}`, signedDigest: amd64.digest, evidence: [await evidenceOf(childSig[0]!)] }]);
 });
 
 test('multi-arch: a signed index that does not list the pinned child vouches for nothing, whether the lock names it as the index (asked live) or carries its signature as evidence (offline)', async () => {
@@ -680,6 +698,86 @@ test('a registry with token auth: render, lock, verify and an offline render of 
     for (const s of secrets) assert.not.ok(everything.includes(s), 'a secret leaked');
   } finally {
     await treg.stop();
+  }
+});
+
+test('attestations: a policy wanting SLSA provenance is satisfied by a classic .att (DSSE, signed with the key) and not by a plain signature; the lock keeps the attestation and an offline render re-verifies it', async () => {
+  const key = newKey('p256');
+  const img = await compatImage(reg, 'trust/attested');
+  const plain = await compatImage(reg, 'trust/attested-plain');
+  const att = classicAttLayer(img.digest, key, SLSA_PROVENANCE);
+  await pushClassic(reg, 'trust/attested', img.digest, [att], 'att');
+  await signClassic(reg, 'trust/attested-plain', plain.digest, [key]);
+  const trust = `policies:\n- name: provenance\n  images: ["${reg.host}/trust/attested*:*"]\n  keys: [cosign.pub]\n  attestations: [{predicateType: "${SLSA_PROVENANCE}"}]`;
+  const ref = `${reg.host}/trust/attested:v1`;
+  const dir = repoWith({ 'mesh.yaml': mesh(trust), 'cosign.pub': key.pem, 'ext.yaml': extension('ext', ref) });
+  assert.is((await runCli(['lock', dir], { env: env() })).code, 0);
+  assert.equal(lockOf(dir).images[ref].verified, [{ policy: 'provenance', by: `key ${key.id}`, signedDigest: img.digest, evidence: [await evidenceOf(att)] }]);
+  const offline = await runCli(['render', dir, '--offline', '--locked'], { env: env() });
+  assert.is(offline.code, 0, offline.stderr);
+  assert.is(offline.stderr, '');
+  assert.equal(verifiedBy(offline.stdout), { 'WasmPlugin/ext': `key ${key.id}` });
+
+  const plainRef = `${reg.host}/trust/attested-plain:v1`;
+  const r = await runCli(['render', repoWith({ 'mesh.yaml': mesh(trust), 'cosign.pub': key.pem, 'ext.yaml': extension('ext', plainRef) })], { env: env() });
+  assert.is(r.code, 3);
+  assert.is(r.stdout, '');
+  assert.is(
+    diagnostics(r.stderr)[0],
+    `ext.yaml:4:8: error: image ${plainRef} is not verified: no verified attestation of type ${SLSA_PROVENANCE} for ${plainRef}@${plain.digest} from an authority of the policy (found: signature by key ${key.id}); policy provenance wants key ${key.id}, with attestations ${SLSA_PROVENANCE} (field spec.image)`,
+  );
+});
+
+test('twenty images signed in both formats (classic .sig, and cosign v3 key-signed statements as referrers), verified side by side: the same output and lock on every run, and from the lock offline', async () => {
+  const key = newKey('p256');
+  const files: Record<string, string> = { 'mesh.yaml': mesh(`policies:\n- name: platform\n  images: ["${reg.host}/trust/many/**"]\n  keys: [cosign.pub]`), 'cosign.pub': key.pem };
+  const docsText: string[] = [];
+  for (let i = 0; i < 20; i++) {
+    const repo = `trust/many/m${i}`;
+    const img = await compatImage(reg, repo);
+    if (i % 2 === 0) await signClassic(reg, repo, img.digest, [key]);
+    else await attachReferrer(reg, repo, img.digest, referrer(subjectOf(img), { bundle: await keyBundle(key, statement(img.digest), { dsse: true }) }));
+    docsText.push(extension(`m${i}`, `${reg.host}/${repo}:v1`));
+  }
+  files['ext.yaml'] = docsText.join('---\n');
+  const dir = repoWith(files);
+  const first = await runCli(['lock', dir], { env: env() });
+  assert.is(first.code, 0, first.stderr);
+  const lockText = readFileSync(join(dir, 'meshext.lock'), 'utf8');
+  const lock = lockOf(dir);
+  for (let i = 0; i < 20; i++) {
+    const v = lock.images[`${reg.host}/trust/many/m${i}:v1`].verified;
+    assert.equal([v.length, v[0].by, v[0].evidence[0].at], [1, `key ${key.id}`, i % 2 === 0 ? '.sig tag' : 'referrers tag'], `m${i}`);
+  }
+  const again = await runCli(['lock', dir], { env: env() });
+  assert.is(again.code, 0, again.stderr);
+  assert.is(readFileSync(join(dir, 'meshext.lock'), 'utf8'), lockText);
+  const online = await runCli(['render', dir, '--locked'], { env: env() });
+  assert.is(online.code, 0, online.stderr);
+  assert.is(online.stderr, '');
+  assert.equal(new Set(Object.values(verifiedBy(online.stdout))), new Set([`key ${key.id}`]));
+  assert.is(docs(online.stdout).length, 20);
+  const offline = await runCli(['render', dir, '--offline', '--locked'], { env: env() });
+  assert.is(offline.code, 0, offline.stderr);
+  assert.is(offline.stdout, online.stdout);
+});
+
+test('validate checks what needs no signature, offline: an image no policy covers, or a file:// module a policy covers, is invalid (exit 1); covered images are not looked up', async () => {
+  const key = newKey('p256');
+  const covered = `registry.example.com/covered/x@sha256:${'b'.repeat(64)}`;
+  const stray = `registry.example.com/other/x@sha256:${'a'.repeat(64)}`;
+  const files = { 'mesh.yaml': mesh(`policies:\n- name: p\n  images: ["registry.example.com/covered/**", "file:///**"]\n  keys: [k.pub]`), 'k.pub': key.pem };
+  const ok = await runCli(['validate', repoWith({ ...files, 'ext.yaml': extension('a', covered) })], { env: env() });
+  assert.is(ok.code, 0, ok.stderr);
+  const cases: [string, string][] = [
+    [stray, `image ${stray} matches no trust policy (p), and spec.trust.unmatched is deny: add it to a policy's images, or set unmatched: allow`],
+    ['file:///opt/filters/x.wasm', "image file:///opt/filters/x.wasm is a file:// module, read from the proxy's own disk and never fetched, so its signature cannot be checked; trust policies p cover it"],
+  ];
+  for (const [image, message] of cases) {
+    const r = await runCli(['validate', repoWith({ ...files, 'ext.yaml': extension('a', covered) + '---\n' + extension('b', image) })], { env: env() });
+    assert.is(r.code, 1, image);
+    assert.is(r.stdout, '');
+    assert.equal(diagnostics(r.stderr), [`ext.yaml:9:8: error: ${message} (field spec.image)`, 'meshext: 1 error; nothing was written']);
   }
 });
 

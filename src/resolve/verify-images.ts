@@ -113,11 +113,12 @@ export async function verifyImages(resolved: ReadonlyMap<string, ResolvedImage>,
       }
       return;
     }
-    if (opts.mode === 'none') return;
     if (image.format === 'file') {
       fail(canonical, 'NOT_VERIFIED', `image ${canonical} is a file:// module, read from the proxy's own disk and never fetched, so its signature cannot be checked; trust policies ${policies.map((p) => p.name).join(', ')} cover it`);
       return;
     }
+    // Without resolution (validate, explain) only what needs no signature is checked.
+    if (opts.mode === 'none') return;
     const got = await getVerifier();
     if (got === null) return;
     const ref = (parseImageRef(canonical) as { ref: ImageRef }).ref;
