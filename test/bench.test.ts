@@ -8,7 +8,7 @@ import * as assert from 'uvu/assert';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, type Dirent } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { CASES, expectedResources, generateRepo } from '../scripts/bench/generate.mjs';
+import { CASES, expectedResources, generateFleet, generateRepo } from '../scripts/bench/generate.mjs';
 import { bytesFloorArgv, renderOnce, runProcess } from '../scripts/bench/measure.mjs';
 import { runCli } from './_cli.ts';
 
@@ -43,6 +43,24 @@ test('a bench repo holds every kind the bench means to exercise', async () => {
   for (const kind of ['WasmPlugin', 'EnvoyFilter']) assert.match(out.stdout, new RegExp(`^kind: ${kind}$`, 'm'), kind);
   const all = repoText(dir);
   for (const s of ['kind: Mesh', 'kind: Extension', 'kind: ServiceMeshExtension', 'kind: WasmExtension', 'namespaceSelector', 'overrides:', 'tenants:', 'allowedIn:']) assert.ok(all.includes(s), s);
+});
+
+test('bench fleet: --all-clusters writes each cluster what --cluster prints, and the one-cluster repository renders the same bytes', async () => {
+  const fleet = generateFleet(join(work, 'fleet'), { clusters: 3, extensions: 20, namespaces: 5 });
+  const alone = generateFleet(join(work, 'fleet-alone'), { clusters: 1, extensions: 20, namespaces: 5 });
+  assert.equal(fleet.clusters, ['cluster-00', 'cluster-01', 'cluster-02']);
+  const out = join(work, 'fleet-out');
+  const all = await runCli(['render', fleet.dir, '--offline', '--all-clusters', '-o', out]);
+  assert.is(all.code, 0, all.stderr);
+  const single = await runCli(['render', alone.dir, '--offline']);
+  assert.is(single.code, 0, single.stderr);
+  assert.is(single.stdout.match(/^kind: /gm)?.length ?? 0, fleet.resourcesPerCluster);
+  for (const c of fleet.clusters) {
+    const one = await runCli(['render', fleet.dir, '--offline', '--cluster', c]);
+    assert.is(one.code, 0, one.stderr);
+    assert.is(readFileSync(join(out, `${c}.yaml`), 'utf8'), one.stdout, c);
+    assert.is(one.stdout, single.stdout, `${c}: every cluster has the same inventory and declarations`);
+  }
 });
 
 test('the generator is deterministic', () => {
