@@ -6,7 +6,7 @@
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
@@ -244,6 +244,21 @@ test('no signature at all: exit 3, nothing on stdout, "no signature for <ref>@<d
     `ext.yaml:4:8: warning: image ${ref} is not in the lock; resolved live (run meshext lock to pin it) (field spec.image)`,
     'meshext: 1 error; nothing was written',
   ]);
+  const lock = await runCli(['lock', dir], { env: env() });
+  assert.is(lock.code, 3);
+  assert.not.ok(existsSync(join(dir, 'meshext.lock')), 'no lock is written for an image that fails its policy');
+});
+
+test('a Mesh read from stdin names its key relative to the working directory', async () => {
+  const { dir, key } = await signedRepo('trust/stdin');
+  const stdin = readFileSync(join(dir, 'mesh.yaml'), 'utf8') + '---\n' + readFileSync(join(dir, 'ext.yaml'), 'utf8');
+  const r = await runCli(['render', '-'], { env: env(), stdin, cwd: dir });
+  assert.is(r.code, 0, r.stderr);
+  assert.equal(verifiedBy(r.stdout), { 'WasmPlugin/ext': `key ${key.id}` });
+  const elsewhere = await runCli(['render', '-'], { env: env(), stdin, cwd: tempDir() });
+  assert.is(elsewhere.code, 1);
+  assert.is(elsewhere.stdout, '');
+  assert.equal(diagnostics(elsewhere.stderr).filter((l) => l.includes('error')), ['<stdin>:10:14: error: key cosign.pub: no such file (field spec.trust.policies[0].keys[0])', 'meshext: 1 error; nothing was written']);
 });
 
 test('mode warn: an unsigned image renders (exit 0) with a warning and without meshext.dev/verified-by; the signed one beside it keeps its annotation', async () => {
@@ -424,30 +439,37 @@ test('bad policy material: a key path that does not exist, a private key, a trus
   }
 });
 
-test('keyless: a cosign v3 signed statement (DSSE bundle from the mock Fulcio and Rekor) attached as a referrer through the sha256-<hex> tag index verifies against the trusted root beside the Mesh; verified-by is issuer and subject; the lock re-verifies offline; a subject the policy does not accept is named with what it accepts', async () => {
+test('keyless: a cosign v3 signed statement (DSSE bundle from the mock Fulcio and Rekor) attached as a referrer through the sha256-<hex> tag index, and a cosign v2 keyless .sig, verify against the trusted root beside the Mesh; verified-by is issuer and subject; the lock re-verifies offline; a subject the policy does not accept is named with what it accepts', async () => {
   const img = await compatImage(reg, 'trust/keyless');
+  const v2 = await compatImage(reg, 'trust/keyless-v2');
   const other = await compatImage(reg, 'trust/keyless-other');
   const mk = await mockKeyless();
   let bundle: object;
   let otherBundle: object;
+  let v2Layer: Extract<Found, { kind: 'classic' }>;
   try {
     bundle = await mk.signStatement(statement(img.digest));
+    v2Layer = await mk.classicLayer(v2.digest);
     otherBundle = await mk.signStatement(statement(other.digest), { identity: { ...ACME_RELEASE, subject: 'https://github.com/acme/ext/.github/workflows/nightly.yml@refs/heads/main' } });
   } finally {
     await mk.close();
   }
   await attachReferrer(reg, 'trust/keyless', img.digest, referrer(subjectOf(img), { bundle }));
   await attachReferrer(reg, 'trust/keyless-other', other.digest, referrer(subjectOf(other), { bundle: otherBundle }));
+  await pushClassic(reg, 'trust/keyless-v2', v2.digest, [v2Layer]);
   const ref = `${reg.host}/trust/keyless:v1`;
+  const v2Ref = `${reg.host}/trust/keyless-v2:v1`;
   const otherRef = `${reg.host}/trust/keyless-other:v1`;
-  const trust = `trustedRoot: trusted_root.json\npolicies:\n- name: ci\n  images: ["${reg.host}/trust/keyless*:*"]\n  keyless:\n  - issuer: ${GITHUB_ISSUER}\n    subject: https://github.com/acme/ext/.github/workflows/release.yml@refs/tags/*`;
-  const dir = repoWith({ 'mesh.yaml': mesh(trust), 'trusted_root.json': mk.trustedRootJson, 'ext.yaml': extension('ext', ref) });
+  const trust = `trustedRoot: trusted_root.json\npolicies:\n- name: ci\n  images: ["${reg.host}/trust/keyless*:*"]\n  keyless:\n  - issuer: ${GITHUB_ISSUER}\n    subject: https://github.com/acme/ext/.github/workflows/release.yml@refs/tags/*\n    sourceRepository: https://github.com/acme/ext`;
+  const dir = repoWith({ 'mesh.yaml': mesh(trust), 'trusted_root.json': mk.trustedRootJson, 'ext.yaml': extension('ext', ref) + '---\n' + extension('v2', v2Ref) });
   const r = await runCli(['render', dir], { env: env() });
   assert.is(r.code, 0, r.stderr);
-  assert.equal(verifiedBy(r.stdout), { 'WasmPlugin/ext': `${GITHUB_ISSUER} ${ACME_RELEASE.subject}` });
+  const signer = `${GITHUB_ISSUER} ${ACME_RELEASE.subject}`;
+  assert.equal(verifiedBy(r.stdout), { 'WasmPlugin/ext': signer, 'WasmPlugin/v2': signer });
   assert.is((await runCli(['lock', dir], { env: env() })).code, 0);
   const lock = lockOf(dir);
-  assert.equal(lock.images[ref].verified, [{ policy: 'ci', by: `${GITHUB_ISSUER} ${ACME_RELEASE.subject}`, signedDigest: img.digest, evidence: [{ at: 'referrers tag', bundle: JSON.stringify(bundle) }] }]);
+  assert.equal(lock.images[ref].verified, [{ policy: 'ci', by: signer, signedDigest: img.digest, evidence: [{ at: 'referrers tag', bundle: JSON.stringify(bundle) }] }]);
+  assert.equal(lock.images[v2Ref].verified, [{ policy: 'ci', by: signer, signedDigest: v2.digest, evidence: [await evidenceOf(v2Layer!)] }]);
   const offline = await runCli(['render', dir, '--offline', '--locked'], { env: env() });
   assert.is(offline.code, 0, offline.stderr);
   assert.is(offline.stderr, '');
@@ -457,7 +479,7 @@ test('keyless: a cosign v3 signed statement (DSSE bundle from the mock Fulcio an
   assert.is(wrong.code, 3);
   assert.is(wrong.stdout, '');
   assert.equal(diagnostics(wrong.stderr), [
-    `ext.yaml:4:8: error: image ${otherRef} is not verified: ${otherRef}@${other.digest}: signed by ${GITHUB_ISSUER} https://github.com/acme/ext/.github/workflows/nightly.yml@refs/heads/main (source repository https://github.com/acme/ext), which policy ci does not accept (it accepts: keyless issuer ${GITHUB_ISSUER} subject https://github.com/acme/ext/.github/workflows/release.yml@refs/tags/*) (field spec.image)`,
+    `ext.yaml:4:8: error: image ${otherRef} is not verified: ${otherRef}@${other.digest}: signed by ${GITHUB_ISSUER} https://github.com/acme/ext/.github/workflows/nightly.yml@refs/heads/main (source repository https://github.com/acme/ext), which policy ci does not accept (it accepts: keyless issuer ${GITHUB_ISSUER} subject https://github.com/acme/ext/.github/workflows/release.yml@refs/tags/* sourceRepository https://github.com/acme/ext) (field spec.image)`,
     `ext.yaml:4:8: warning: image ${otherRef} is not in the lock; resolved live (run meshext lock to pin it) (field spec.image)`,
     'meshext: 1 error; nothing was written',
   ]);
