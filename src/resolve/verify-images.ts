@@ -302,7 +302,13 @@ class ImageSession {
   private async fetchIndex(digest: string): Promise<Buffer | { failure: string }> {
     const live = await this.live()!;
     const got = await live.manifestBytes(this.ref, digest);
-    return Buffer.isBuffer(got) ? got : { failure: got.message };
+    return Buffer.isBuffer(got) ? got : { failure: this.unnamed(got.message) };
+  }
+
+  /** A resolver failure without its `image <ref>: ` prefix: the message it goes into names the image already. */
+  private unnamed(message: string): string {
+    const prefix = `image ${this.ref.canonical}: `;
+    return message.startsWith(prefix) ? message.slice(prefix.length) : message;
   }
 
   private discover(digest: string, attestations: boolean): Promise<Discovered | { failure: string }> {
@@ -316,7 +322,7 @@ class ImageSession {
     const live = await this.live()!;
     if (digest === 'url') {
       const got = await live.discoverUrl(this.ref, this.signatureUrl);
-      if ('code' in got) return { failure: got.message };
+      if ('code' in got) return { failure: this.unnamed(got.message) };
       // The signature is checked over this download: it must be the module the render pins (the
       // lock's, or the one resolution hashed a moment ago), or it would vouch for other bytes.
       if (this.image.moduleSha256 !== undefined && got.moduleSha256 !== this.image.moduleSha256) {
@@ -327,7 +333,7 @@ class ImageSession {
       return got.discovery;
     }
     const got = await live.discover(this.ref, digest, { attestations });
-    if ('code' in got) return { failure: got.message };
+    if ('code' in got) return { failure: this.unnamed(got.message) };
     for (const a of got.lookedAt) this.asked.add(a);
     return got;
   }
