@@ -3,7 +3,7 @@
 // CLI, KRM and Argo CD adapters only build a RenderRequest and turn a RenderResult into bytes and an
 // exit code.
 
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { LoadedDocument } from './load/parse-documents.ts';
 import { loadBytes, loadPaths } from './load/read-input.ts';
 import type { Diagnostic, Sink } from './model/diagnostic.ts';
@@ -26,7 +26,8 @@ import { resolveImages } from './resolve/resolve-images.ts';
 import { parseImageRef } from './resolve/reference.ts';
 import type { ResolvedImage } from './model/image.ts';
 import { verifyImages } from './resolve/verify-images.ts';
-import type { ImageReport, VerifyResult } from './resolve/verify-images.ts';
+import type { ImageReport, VerifyOptions } from './resolve/verify-images.ts';
+import type { Trust } from './model/trust.ts';
 import { policyFileReader } from './resolve/policy-files.ts';
 import type { ResolveResult } from './resolve/resolve-images.ts';
 import { finalizeTarget } from './emit/finalize.ts';
@@ -171,13 +172,11 @@ export async function render(req: RenderRequest): Promise<RenderResult> {
   const cached = req.live ? once(() => req.live!({ insecureRegistries, offline: true })) : undefined;
   let res = await resolveImages(uses, { lock, mode: req.mode, offline: req.offline, locked: req.locked, live, cached }, report);
   if (res.failed) return fail(hasCode(diagnostics, ['INVALID_REFERENCE', 'LOCK_INVALID']) ? 1 : 3, { mesh, fleet, root, classified, lockFile });
-  let trust: VerifyResult | undefined;
-  if (mesh.trust) {
-    trust = await verifyImages(res.resolved, uses, { trust: mesh.trust, lock, mode: req.mode, offline: req.offline, locked: req.locked, live: req.offline ? undefined : live, readPolicyFile: policyFileReader(root, req.cwd), checkAll: req.checkAllSignatures === true }, report);
-    res = withResolutions(res, trust.resolved);
-    // Without resolution (validate, explain) a failure is the policy's own: an image no policy covers, or unusable material.
-    if (trust.failed) return fail(req.mode === 'none' || hasCode(diagnostics, ['TRUST_INVALID']) ? 1 : 3, { mesh, fleet, root, classified, lockFile, trust: trust.reports });
-  } else res = withResolutions(res, withoutEvidence(res.resolved));
+  const verification = await verifyParts(parts, res, { lock, mode: req.mode, offline: req.offline, locked: req.locked, live: req.offline ? undefined : live, readPolicyFile: policyFileReader(root, req.cwd), checkAll: req.checkAllSignatures === true }, report);
+  res = withResolutions(res, verification.resolved);
+  const trust = verification.reports;
+  // Without resolution (validate, explain) a failure is the policy's own: an image no policy covers, or unusable material.
+  if (verification.failed) return fail(req.mode === 'none' || hasCode(diagnostics, ['TRUST_INVALID']) ? 1 : 3, { mesh, fleet, root, classified, lockFile, ...(trust ? { trust } : {}) });
 
   if (req.locked && lock && req.mode === 'render') {
     // --locked fails wherever `meshext lock` would change the file, stale entries included. A render
@@ -194,13 +193,13 @@ export async function render(req: RenderRequest): Promise<RenderResult> {
       const dropped = (lock.get(k)?.verified ?? []).map((v) => v.policy).filter((p) => !(r.verified ?? []).some((v) => v.policy === p));
       if (dropped.length === 0) continue;
       const [line, col] = lock.where?.(k) ?? [undefined, undefined];
-      const declared = new Set(mesh.trust?.policies.map((p) => p.name));
-      const why = !mesh.trust ? 'the Mesh has no spec.trust' : dropped.every((p) => !declared.has(p)) ? 'the Mesh declares no such policy now' : 'this render does not verify the image by it (its images no longer match, or mode warn let a failure through)';
+      const declared = new Set(parts.flatMap((p) => p.mesh.trust?.policies.map((x) => x.name) ?? []));
+      const why = parts.every((p) => !p.mesh.trust) ? 'the Mesh has no spec.trust' : dropped.every((p) => !declared.has(p)) ? 'the Mesh declares no such policy now' : 'this render does not verify the image by it (its images no longer match, or mode warn let a failure through)';
       report({ code: 'LOCK_MISMATCH', severity: 'error', message: `the lock keeps evidence of ${k} for trust ${dropped.length === 1 ? 'policy' : 'policies'} ${dropped.join(', ')}, which meshext lock would now drop (${why}); --locked forbids the change: run meshext lock`, file: req.lockPath ?? LOCK_FILE, line, col, field: `images.${k}.verified` });
       return fail(1, { mesh, fleet, root, classified, lockFile });
     }
   }
-  const clusters = chosen.map((choice) => renderCluster(choice, parts.filter((p) => p.choice === choice), () => res.images, fleet, req, unreadNote(classified), report));
+  const clusters = chosen.map((choice) => renderCluster(choice, parts.filter((p) => p.choice === choice), verification.imagesOf, fleet, req, unreadNote(classified), report));
   if (hasErrors(diagnostics)) return fail(1, { mesh, fleet, root, classified, lockFile, targets });
   return {
     get resources() {
@@ -220,7 +219,7 @@ export async function render(req: RenderRequest): Promise<RenderResult> {
     lockFile,
     images: res.resolved,
     classified,
-    ...(trust ? { trust: trust.reports } : {}),
+    ...(trust ? { trust } : {}),
   };
 }
 
@@ -365,6 +364,49 @@ function withResolutions(res: ResolveResult, resolved: ReadonlyMap<string, Resol
   const images = new Map<string, ResolvedImage>();
   for (const [image, r] of res.images) images.set(image, resolved.get(r.ref) ?? r);
   return { ...res, images, resolved };
+}
+
+/**
+ * Each Mesh's images checked against its own spec.trust (decisions 32-35). Meshes whose policies are
+ * the same (their paths read from the same directory: in a fleet, usually all of them) are checked
+ * once, together. Images of a Mesh without spec.trust are not verified whatever the lock kept;
+ * what `meshext lock` writes is every policy's evidence of an image, whichever Mesh checked it.
+ */
+async function verifyParts(parts: readonly MeshPart[], res: ResolveResult, opts: Omit<VerifyOptions, 'trust'>, report: Sink): Promise<{ resolved: ReadonlyMap<string, ResolvedImage>; imagesOf: (p: MeshPart) => ReadonlyMap<string, ResolvedImage>; reports?: ImageReport[]; failed: boolean }> {
+  const bare = withoutEvidence(res.resolved);
+  const bareImages = withResolutions(res, bare).images;
+  const groups = new Map<string, { trust: Trust; parts: MeshPart[] }>();
+  for (const p of parts) {
+    if (!p.mesh.trust) continue;
+    const key = `${p.mesh.file === undefined ? '' : dirname(p.mesh.file)}\n${JSON.stringify(p.mesh.trust, (k, v: unknown) => (k === 'at' ? undefined : v))}`;
+    const g = groups.get(key);
+    if (g) g.parts.push(p);
+    else groups.set(key, { trust: p.mesh.trust, parts: [p] });
+  }
+  if (groups.size === 0) return { resolved: bare, imagesOf: () => bareImages, failed: false };
+  const merged = new Map(bare);
+  const imagesByPart = new Map<MeshPart, ReadonlyMap<string, ResolvedImage>>();
+  const reports: ImageReport[] = [];
+  let failed = false;
+  for (const g of groups.values()) {
+    const uses = imageUses(g.parts.flatMap((p) => p.targets));
+    const mine = new Map<string, ResolvedImage>();
+    for (const u of uses) {
+      const r = res.images.get(u.image);
+      if (r) mine.set(r.ref, res.resolved.get(r.ref) ?? r);
+    }
+    const v = await verifyImages(mine, uses, { ...opts, trust: g.trust }, report);
+    reports.push(...v.reports);
+    failed ||= v.failed;
+    const checked = withResolutions(res, new Map([...bare, ...v.resolved])).images;
+    for (const p of g.parts) imagesByPart.set(p, checked);
+    for (const [k, r] of v.resolved) {
+      if (!r.verified) continue;
+      const had = merged.get(k)!.verified ?? [];
+      merged.set(k, { ...merged.get(k)!, verified: [...had, ...r.verified.filter((x) => !had.some((y) => y.policy === x.policy))] });
+    }
+  }
+  return { resolved: merged, imagesOf: (p) => imagesByPart.get(p) ?? bareImages, reports, failed };
 }
 
 /** Without a trust policy nothing is verified, whatever evidence an older lock kept. */
