@@ -179,6 +179,8 @@ export interface MockKeyless {
   signStatement(stmt: Buffer, opts?: KeylessSigning): Promise<object>;
   /** A keyless message-signature bundle (v0.2, hashedrekord) over `data`. */
   signMessage(data: Buffer, opts?: KeylessSigning): Promise<object>;
+  /** A DSSE bundle of an in-toto statement signed with `key` (its hint set) and logged in this mock's Rekor (`cosign sign --key` with the log). */
+  signStatementWithKey(key: TestKey, stmt: Buffer): Promise<object>;
   /** A cosign classic keyless `.sig` layer for `digest`: the certificate and the Rekor SET in annotations, as cosign ≤ v2 writes them. */
   classicLayer(digest: string, opts?: Omit<KeylessSigning, 'tsa' | 'tlog'>): Promise<Extract<Found, { kind: 'classic' }>>;
   /** Removes this mock's interceptors and, when no other mock is open, nock's interception. */
@@ -254,6 +256,11 @@ export async function mockKeyless(opts: { logDelaySeconds?: number } = {}): Prom
     signMessage,
     async signStatement(stmt: Buffer, o: KeylessSigning = {}): Promise<object> {
       const bundle = await new sign.DSSEBundleBuilder({ signer: signer(o.identity ?? ACME_RELEASE), witnesses: witnesses(o, 'intoto') }).create({ data: stmt, type: IN_TOTO });
+      return bundleToJSON(bundle) as object;
+    },
+    async signStatementWithKey(key: TestKey, stmt: Buffer): Promise<object> {
+      const keySigner = { sign: async (bytes: Buffer) => ({ signature: signWith(key, bytes), key: { $case: 'publicKey' as const, publicKey: key.pem, hint: key.hint } }) };
+      const bundle = await new sign.DSSEBundleBuilder({ signer: keySigner, witnesses: witnesses({}, 'intoto') }).create({ data: stmt, type: IN_TOTO });
       return bundleToJSON(bundle) as object;
     },
     async classicLayer(digest: string, o = {}): Promise<Extract<Found, { kind: 'classic' }>> {

@@ -150,6 +150,21 @@ test('the evidence a verification keeps verifies again on its own (a render from
   assert.equal(ok(check(policy, { digest, own: json })).verification, first.verification);
 });
 
+test("a key signature's transparency-log entry is verified against the trusted root: it verifies with the root of the log it is in, and not with the public-good root or another log's", async () => {
+  const digest = randomDigest();
+  const policy = testPolicy({ keys: [keys.p256], requireTransparencyLog: true });
+  const bundle = await mock.signStatementWithKey(keys.p256, statement(digest));
+  assert.is((bundle as { verificationMaterial: { tlogEntries: unknown[] } }).verificationMaterial.tlogEntries.length, 1);
+  assert.is(ok(check(policy, { digest, own: [foundBundle(bundle)] })).verification.verifiedBy, `key ${keys.p256.id}`);
+  refused(check(policy, { digest, own: [foundBundle(bundle)] }, 'publicGood'), 'signature does not verify', 'TLOG_INCLUSION_PROMISE_ERROR');
+  const other = await mockKeyless();
+  try {
+    refused(check(testPolicy({ keys: [keys.p256] }), { digest, own: [foundBundle(bundle)] }, other.trustedRootJson), 'signature does not verify', 'TLOG_INCLUSION_PROMISE_ERROR');
+  } finally {
+    await other.close();
+  }
+});
+
 // Key-signed Sigstore bundles made with @sigstore/sign.
 
 test("cosign v3's signed statement (DSSE, predicate sigstore.dev/cosign/sign/v1) with a key: found by the bundle's key hint", async () => {

@@ -29,7 +29,7 @@ import { acceptsKeyless, describeKeyless, keylessSigner } from './identity.ts';
 import { describeError } from './library-errors.ts';
 import { settleEncodings } from './settle-certificates.ts';
 import type { Candidate } from './load-verifier.ts';
-import type { Internal, TrustKey } from './material.ts';
+import type { Internal, RootMaterial, TrustKey } from './material.ts';
 
 export interface Context {
   readonly internal: Internal;
@@ -137,11 +137,13 @@ function verifyKeyless(bundle: Bundle, data: Buffer, ctx: Context): Signer | str
   if (!hasLog && !hasTimestamp) {
     return 'signature does not verify: a keyless signature needs a trusted signing time (its certificate is valid for minutes), and this one has neither a transparency-log entry nor an RFC 3161 timestamp';
   }
+  const root = ctx.internal.root();
+  if (typeof root === 'string') return `signature does not verify: ${root}`;
   try {
     const entity = toSignedEntity(bundle, data);
     if (entity.key.$case === 'certificate') settleEncodings(entity.key.certificate);
-    const options = { tlogThreshold: hasLog ? 1 : 0, timestampThreshold: 1, ctlogThreshold: ctx.internal.ctlogs ? 1 : 0 };
-    return new Verifier(ctx.internal.trust, options).verify(entity);
+    const options = { tlogThreshold: hasLog ? 1 : 0, timestampThreshold: 1, ctlogThreshold: root.ctlogs ? 1 : 0 };
+    return new Verifier(root.trust, options).verify(entity);
   } catch (e) {
     return `signature does not verify: ${describeError(e)}`;
   }
@@ -156,11 +158,17 @@ function verifyWithPolicyKey(bundle: Bundle, data: Buffer, hint: string, ctx: Co
   if (ctx.policy.requireTransparencyLog && bundle.verificationMaterial.tlogEntries.length === 0) {
     return { reason: `signature does not verify: it has no transparency-log entry, and policy ${ctx.policy.name} requires one (requireTransparencyLog)`, refusedBy: 'signature' };
   }
+  // Log entries and timestamps present are verified against the trusted root; a bundle with
+  // neither leaves the library nothing to look up in it but the key, so the root is not parsed.
+  const material = bundle.verificationMaterial;
+  const needsRoot = material.tlogEntries.length > 0 || (material.timestampVerificationData?.rfc3161Timestamps.length ?? 0) > 0;
+  const root = needsRoot ? ctx.internal.root() : NO_ROOT;
+  if (typeof root === 'string') return { reason: `signature does not verify: ${root}`, refusedBy: 'signature' };
   const tries = byHint.length > 0 ? byHint : ctx.keys;
   const failures: string[] = [];
   for (const key of tries) {
     try {
-      const trust = { ...ctx.internal.trust, publicKey: () => ({ publicKey: key.key, validFor: () => true }) };
+      const trust = { ...root.trust, publicKey: () => ({ publicKey: key.key, validFor: () => true }) };
       const entity = withKeyHash(toSignedEntity(bundle, data), data, key);
       new Verifier(trust, { tlogThreshold: ctx.policy.requireTransparencyLog ? 1 : 0, timestampThreshold: 0, ctlogThreshold: 0 }).verify(entity);
       return { key };
@@ -176,6 +184,20 @@ function verifyWithPolicyKey(bundle: Bundle, data: Buffer, hint: string, ctx: Co
   const keys = tries.length === 1 ? `key ${tries[0]!.id}` : `any of the ${tries.length} keys of policy ${ctx.policy.name}`;
   return { reason: `signature does not verify with ${keys}: ${unique.join('; ')}`, refusedBy: 'signature' };
 }
+
+/** The material for a key signature with no log entry and no timestamp: no authority at all, so any entry or timestamp would fail. */
+const NO_ROOT: RootMaterial = {
+  trust: {
+    certificateAuthorities: [],
+    timestampAuthorities: [],
+    tlogs: [],
+    ctlogs: [],
+    publicKey: (hint: string) => {
+      throw new Error(`no key for hint ${hint}`);
+    },
+  },
+  ctlogs: false,
+};
 
 /** The key id a cosign hint (base64 of the SPKI DER's sha256) stands for. */
 function hintedKeyId(hint: string): string | undefined {

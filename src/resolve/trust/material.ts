@@ -1,12 +1,13 @@
 // The material signatures are checked against: the trusted root (Fulcio CAs, Rekor logs, CT logs,
-// TSAs) and the policies' public keys, parsed once per render. Keys come from the Mesh only, never
-// from signature material (a bundle's key hint only picks among them): cosign's verify-blob once
-// took a bare key out of a legacy bundle and so skipped every identity check (GHSA-fx35-mq7g-6g98).
+// TSAs) and the policies' public keys, each parsed at most once per render. Keys come from the Mesh
+// only, never from signature material (a bundle's key hint only picks among them): cosign's
+// verify-blob once took a bare key out of a legacy bundle and so skipped every identity check
+// (GHSA-fx35-mq7g-6g98).
 // A key is PEM SPKI (`-----BEGIN PUBLIC KEY-----`, as cosign writes cosign.pub) of a kind cosign
 // signs with: ECDSA P-256/P-384/P-521, Ed25519, RSA of 2048 bits or more. A private key, a
 // certificate or anything else is refused, saying which it is.
 
-import { createHash, createPublicKey } from 'node:crypto';
+import { createPublicKey, hash as digestOf } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import { TrustedRoot } from '@sigstore/protobuf-specs';
 import { toTrustMaterial } from '@sigstore/verify';
@@ -23,11 +24,22 @@ export interface TrustKey extends LoadedKey {
   readonly hash: string | null;
 }
 
-export interface Internal {
-  /** The trusted root's material; its key finder refuses every hint (a key-signed bundle is checked with one policy key at a time). */
+/** A trusted root, parsed. */
+export interface RootMaterial {
+  /** Its key finder refuses every hint (a key-signed bundle is checked with one policy key at a time). */
   readonly trust: TrustMaterial;
   /** Whether the root lists CT logs: a certificate then needs a verified SCT, as Fulcio embeds one. */
   readonly ctlogs: boolean;
+}
+
+export interface Internal {
+  /**
+   * The trusted root, or why it cannot be read. A root the Mesh names is parsed when the material
+   * loads, so its errors point at its line; the public-good root shipped with meshext is parsed on
+   * first use, since a key signature without a log entry or timestamp never needs one (parsing it
+   * costs a few milliseconds of a render's start).
+   */
+  readonly root: () => RootMaterial | string;
   readonly keys: readonly TrustKey[];
 }
 
@@ -35,7 +47,7 @@ interface Loaded extends LoadedTrust {
   readonly internal: Internal;
 }
 
-const roots = new Map<string, { trust: TrustMaterial; ctlogs: boolean } | string>();
+const roots = new Map<string, RootMaterial | string>();
 
 export function loadMaterial(input: MaterialInput): LoadedTrust | { readonly errors: readonly MaterialError[] } {
   try {
@@ -47,7 +59,8 @@ export function loadMaterial(input: MaterialInput): LoadedTrust | { readonly err
 
 function load(input: MaterialInput): LoadedTrust | { readonly errors: readonly MaterialError[] } {
   const errors: MaterialError[] = [];
-  const root = loadRoot(input.trustedRootJson);
+  const named = input.trustedRootJson;
+  let root: RootMaterial | string | undefined = named !== undefined ? loadRoot(named) : undefined;
   if (typeof root === 'string') errors.push({ message: root });
   const keys: TrustKey[] = [];
   for (const k of input.keys) {
@@ -55,15 +68,15 @@ function load(input: MaterialInput): LoadedTrust | { readonly errors: readonly M
     if (typeof got === 'string') errors.push({ site: k.site, message: `the key ${got}` });
     else keys.push({ site: k.site, ...got });
   }
-  if (errors.length > 0 || typeof root === 'string') return { errors };
-  const loaded: Loaded = { keys: keys.map(({ site, id, hint }) => ({ site, id, hint })), internal: { ...root, keys } };
+  if (errors.length > 0) return { errors };
+  const loaded: Loaded = { keys: keys.map(({ site, id, hint }) => ({ site, id, hint })), internal: { root: () => (root ??= loadRoot(undefined)), keys } };
   return loaded;
 }
 
 /** The loaded material's own part; undefined for a LoadedTrust this module did not make. */
 export function internalOf(loaded: LoadedTrust): Internal | undefined {
   const i = loaded.internal as Internal | undefined;
-  return i !== undefined && typeof i === 'object' && 'trust' in i && Array.isArray(i.keys) ? i : undefined;
+  return i !== undefined && typeof i === 'object' && typeof i.root === 'function' && Array.isArray(i.keys) ? i : undefined;
 }
 
 /** The keys a policy names, found by the site each was written at. */
@@ -73,7 +86,7 @@ export function keysAt(internal: Internal, sites: readonly TrustSite[]): TrustKe
   return internal.keys.filter((k) => sites.includes(k.site) || wanted.has(name(k.site)));
 }
 
-function loadRoot(json: string | undefined): { trust: TrustMaterial; ctlogs: boolean } | string {
+function loadRoot(json: string | undefined): RootMaterial | string {
   const text = json ?? publicGoodRootJson();
   let got = roots.get(text);
   if (got === undefined) {
@@ -84,7 +97,7 @@ function loadRoot(json: string | undefined): { trust: TrustMaterial; ctlogs: boo
   return got;
 }
 
-function parseRoot(text: string, publicGood: boolean): { trust: TrustMaterial; ctlogs: boolean } | string {
+function parseRoot(text: string, publicGood: boolean): RootMaterial | string {
   const what = publicGood ? 'the public-good trusted root' : 'the trusted root';
   let json: unknown;
   try {
@@ -129,7 +142,7 @@ export function parseKey(pem: string): Omit<TrustKey, 'site'> | string {
   const hash = hashFor(key);
   if (typeof hash === 'object' && hash !== null) return hash.error;
   const der = key.export({ type: 'spki', format: 'der' });
-  const sum = createHash('sha256').update(der).digest();
+  const sum = digestOf('sha256', der, 'buffer');
   return { key, hash, id: `sha256:${sum.toString('hex')}`, hint: sum.toString('base64') };
 }
 
