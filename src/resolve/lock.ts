@@ -58,8 +58,11 @@ export async function parseLock(bytes: Buffer, file: string, report: (d: Diagnos
   for (const key of Object.keys(images)) {
     const e = images[key]!;
     const parsed = parseImageRef(key);
-    const [line, col] = doc.locate(['images', key]);
-    const bad = (message: string) => report({ code: 'LOCK_INVALID', severity: 'error', message, file, line, col, field: `images.${key}` });
+    // Located only to report: locating re-reads the text, which a lock with evidence makes long.
+    const bad = (message: string) => {
+      const [line, col] = doc.locate(['images', key]);
+      report({ code: 'LOCK_INVALID', severity: 'error', message, file, line, col, field: `images.${key}` });
+    };
     if ('error' in parsed) {
       bad(parsed.error);
       continue;
