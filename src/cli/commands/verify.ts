@@ -3,7 +3,7 @@
 import type { Command } from '../io.ts';
 import { EXIT } from '../io.ts';
 import { parse } from '../_args.ts';
-import { INPUT_OPTIONS, requestOf, TIMEOUT_HELP, TIMEOUT_OPTION } from '../_render-request.ts';
+import { ALL_CLUSTERS_OPTION, INPUT_OPTIONS, requestOf, TIMEOUT_HELP, TIMEOUT_OPTION } from '../_render-request.ts';
 import { printDiagnostics, usageError } from '../_report.ts';
 import { render } from '../../render.ts';
 import type { ImageReport } from '../../resolve/verify-images.ts';
@@ -22,12 +22,14 @@ Options:
       --lock FILE    lock file (default: meshext.lock in the first PATH's directory)
       --offline      use only the lock and the cache; never touch the network
   -n, --namespace NS the namespace of declarations that state none (as render's)
+      --cluster NAME the cluster whose Meshes' policies apply (needed when the Meshes name several)
+      --all-clusters every cluster, each Mesh's images against its own policies
 ${TIMEOUT_HELP}
   -h, --help         show this help
 `;
 
 export const run: Command = async (args, io) => {
-  const p = parse(args, { lock: INPUT_OPTIONS.lock, offline: INPUT_OPTIONS.offline, namespace: INPUT_OPTIONS.namespace, ...TIMEOUT_OPTION, format: { type: 'string' } });
+  const p = parse(args, { lock: INPUT_OPTIONS.lock, offline: INPUT_OPTIONS.offline, namespace: INPUT_OPTIONS.namespace, ...ALL_CLUSTERS_OPTION, ...TIMEOUT_OPTION, format: { type: 'string' } });
   if (typeof p === 'string') return usageError(io, 'verify', p);
   if (p.values.help) {
     io.stdout(HELP);
@@ -39,12 +41,12 @@ export const run: Command = async (args, io) => {
   if (typeof req === 'string') return usageError(io, 'verify', req);
   const result = await render({ ...req, allowEmpty: true, checkAllSignatures: true });
   printDiagnostics(io, result.diagnostics, result.root);
-  if (result.mesh && !result.mesh.trust && result.exitCode !== 1) {
-    io.stderr('meshext verify: the Mesh declares no spec.trust, so there is nothing to verify\n');
+  const reports = result.trust;
+  if (reports === undefined) {
+    if (result.exitCode !== 0) return result.exitCode;
+    io.stderr('meshext verify: no Mesh of this render declares spec.trust, so there is nothing to verify\n');
     return EXIT.invalid;
   }
-  const reports = result.trust;
-  if (reports === undefined) return result.exitCode;
   const failed = reports.some(failedImage);
   io.stdout(format === 'json' ? `${JSON.stringify({ passed: !failed, images: reports.map(toJson) }, null, 2)}\n` : reports.map(toText).join(''));
   if (result.exitCode !== 0) return result.exitCode;
