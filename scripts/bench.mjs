@@ -2,7 +2,8 @@
 // each as a whole process beside its floors (`node -e ''`, and a Node process that only writes
 // the same output bytes), times `kubectl kustomize` over the 1,000-resource output, renders a fleet
 // of 20 clusters with --all-clusters beside one of its clusters, times image
-// resolution against a registry that answers 200 ms late, prints a table of figures and ratios
+// resolution against a registry that answers 200 ms late (signed images verified against a trust
+// policy too, cold and from the lock), prints a table of figures and ratios
 // against the issue's targets, and writes it as JSON: .bench/results.json (the last run, read
 // back next time to show the change) and scripts/bench/results.json (the copy the README cites).
 //
@@ -165,7 +166,7 @@ if (!flag('--no-resolve')) {
     results.resolution = { skipped: 'docker-registry is not installed' };
   } else {
     log('bench resolution: 20 images, every registry request 200 ms late');
-    const out = execFileSync(NODE, ['--import', 'tsx', 'scripts/bench/resolve.ts', BIN, join(BENCH, 'resolve')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, BENCH_RESOLVE_RUNS: quick ? '1' : '3' } });
+    const out = execFileSync(NODE, ['--import', 'tsx', 'scripts/bench/resolve.ts', BIN, join(BENCH, 'resolve')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, BENCH_RESOLVE_RUNS: quick ? '1' : '3', BENCH_TRUST_RUNS: quick ? '7' : '21' } });
     results.resolution = JSON.parse(out.trim().split('\n').pop());
   }
 }
@@ -178,6 +179,7 @@ const target = (name, value, limit, cmp, detail) => {
 };
 const r = results.resolution;
 const F = results.fleet;
+const T = r?.trustLocked;
 // One image's resolution time: a cold one-image render less the same render served from the lock.
 const resolveOne = r?.cold1 ? r.cold1.wallMs - (r.warmLockOffline?.wallMs ?? 0) : undefined;
 results.targets = [
@@ -189,6 +191,8 @@ results.targets = [
   target('cold resolution of 20 images < 3 × one image\'s', r?.cold20 && resolveOne && r.cold20.wallMs / resolveOne, 3, '<', r?.cold20 && `${r.cold20.wallMs} ms / (${r.cold1.wallMs} − ${r.warmLockOffline.wallMs}) ms`),
   target('fleet: --all-clusters ≤ 20 × one cluster', F && F.allClusters.wallMs / F.oneCluster.wallMs, 20, '<=', F && `${F.allClusters.wallMs} ms / ${F.oneCluster.wallMs} ms`),
   target('fleet: one cluster ≤ that cluster alone + reading the other Meshes', F && F.oneCluster.wallMs / (F.clusterAlone.wallMs + Math.max(0, F.readMeshes.wallMs - F.readMesh.wallMs)), 1, '<=', F && `${F.oneCluster.wallMs} ms / (${F.clusterAlone.wallMs} + ${F.readMeshes.wallMs} − ${F.readMesh.wallMs}) ms`),
+  target('20 signed images cold ≤ 1.5 × the same unsigned', r?.cold20Signed && r.cold20Signed.wallMs / r.cold20.wallMs, 1.5, '<=', r?.cold20Signed && `${r.cold20Signed.wallMs} ms / ${r.cold20.wallMs} ms (${r.cold20Signed.requests} / ${r.cold20.requests} requests)`),
+  target('locked render of 20 verified images ≤ 10 ms over no policy', T && T.key.wallMs - T.plain.wallMs, 10, '<=', T && `${T.key.wallMs} ms − ${T.plain.wallMs} ms (--offline, medians of ${T.key.runs} rounds)`),
   target('warm render makes no requests', r?.warmLock && r.warmLock.requests + r.warmDigest.requests, 0, '<=', r?.warmLock && `after lock: ${r.warmLock.requests}; digest-pinned, warm cache: ${r.warmDigest.requests}`),
 ];
 
@@ -225,6 +229,7 @@ if (r && !r.skipped) {
     '',
     `resolution (${r.images} images, every request ${r.delayMs} ms late): cold 1 image ${r.cold1.wallMs} ms (${r.cold1.requests} requests), cold ${r.images} images ${r.cold20.wallMs} ms (${r.cold20.requests} requests),`,
     `  lock ${r.lock.wallMs} ms; warm render after lock ${r.warmLock.wallMs} ms (${r.warmLock.requests} requests), digest-pinned with warm cache ${r.warmDigest.wallMs} ms (${r.warmDigest.requests}), tags with warm cache and no lock ${r.warmTag.wallMs} ms (${r.warmTag.requests})`,
+    `  trust (one key; half cosign classic .sig, half bundles as referrers): cold ${r.images} signed images ${r.cold20Signed.wallMs} ms (${r.cold20Signed.requests} requests); after lock, render --offline: no policy ${T.plain.wallMs} ms, key policy ${T.key.wallMs} ms, keyless policy ${T.keyless.wallMs} ms (medians of ${T.key.runs} rounds)`,
   );
 } else if (r?.skipped) table.push('', `resolution: skipped (${r.skipped})`);
 if (C.small?.renderSnapshot) {
