@@ -175,8 +175,9 @@ export async function render(req: RenderRequest): Promise<RenderResult> {
   const verification = await verifyParts(parts, res, { lock, mode: req.mode, offline: req.offline, locked: req.locked, live: req.offline ? undefined : live, readPolicyFile: policyFileReader(root, req.cwd), checkAll: req.checkAllSignatures === true }, report);
   res = withResolutions(res, verification.resolved);
   const trust = verification.reports;
-  // Without resolution (validate, explain) a failure is the policy's own: an image no policy covers, or unusable material.
-  if (verification.failed) return fail(req.mode === 'none' || hasCode(diagnostics, ['TRUST_INVALID']) ? 1 : 3, { mesh, fleet, root, classified, lockFile, ...(trust ? { trust } : {}) });
+  // Without resolution (validate, explain) a failure is the policy's own: an image no policy covers, or unusable
+  // material; so is a declaration's signature where it cannot apply.
+  if (verification.failed) return fail(req.mode === 'none' || hasCode(diagnostics, ['TRUST_INVALID', 'FIELD_CONFLICT']) ? 1 : 3, { mesh, fleet, root, classified, lockFile, ...(trust ? { trust } : {}) });
 
   if (req.locked && lock && req.mode === 'render') {
     // --locked fails wherever `meshext lock` would change the file, stale entries included. A render

@@ -400,7 +400,7 @@ test('meshext verify: per image what was looked at and found and which policy pa
   const none = await runCli(['verify', repoWith({ 'ext.yaml': extension('signed', signed.ref) })], { env: env() });
   assert.is(none.code, 1);
   assert.is(none.stdout, '');
-  assert.equal(diagnostics(none.stderr).slice(-1), ['meshext verify: the Mesh declares no spec.trust, so there is nothing to verify']);
+  assert.equal(diagnostics(none.stderr).slice(-1), ['meshext verify: no Mesh of this render declares spec.trust, so there is nothing to verify']);
 });
 
 test('bad policy material: a key path that does not exist, a private key, a trusted root that is not JSON: exit 1, nothing on stdout, the file named and the line of the field quoted', async () => {
@@ -800,6 +800,39 @@ test('validate checks what needs no signature, offline: an image no policy cover
     assert.is(r.code, 1, image);
     assert.is(r.stdout, '');
     assert.equal(diagnostics(r.stderr), [`ext.yaml:9:8: error: ${message} (field spec.image)`, 'meshext: 1 error; nothing was written']);
+  }
+});
+
+test('an http module whose declaration names its bundle (spec.signature) is verified with that bundle; a named bundle that is missing fails; spec.signature on an OCI image is refused', async () => {
+  const key = newKey('p256');
+  const module = wasm('http-named');
+  const bundle = await keyBundle(key, module);
+  const server = await fileServer({ '/named.wasm': module, '/bundles/named.json': Buffer.from(JSON.stringify(bundle)) });
+  try {
+    const trust = `policies:\n- name: modules\n  images: ["${server.base}/**"]\n  keys: [cosign.pub]`;
+    const decl = (sig: string) => `apiVersion: meshext.dev/v1alpha1\nkind: Extension\nmetadata: {name: ext, namespace: istio-system}\nspec: {image: "${server.base}/named.wasm", signature: "${sig}", phase: AUTHZ}\n`;
+    const dir = repoWith({ 'mesh.yaml': mesh(trust), 'cosign.pub': key.pem, 'ext.yaml': decl(`${server.base}/bundles/named.json`) });
+    const r = await runCli(['render', dir], { env: env() });
+    assert.is(r.code, 0, r.stderr);
+    assert.equal(verifiedBy(r.stdout), { 'WasmPlugin/ext': `key ${key.id}` });
+    assert.is((await runCli(['lock', dir], { env: env() })).code, 0);
+    const strict = await runCli(['render', dir, '--locked'], { env: env() });
+    assert.is(strict.code, 0, strict.stderr);
+    assert.is(strict.stderr, '');
+    const missing = await runCli(['render', repoWith({ 'mesh.yaml': mesh(trust), 'cosign.pub': key.pem, 'ext.yaml': decl(`${server.base}/bundles/gone.json`) })], { env: env() });
+    assert.is(missing.code, 3);
+    assert.is(missing.stdout, '');
+    assert.is(diagnostics(missing.stderr)[0], `ext.yaml:4:8: error: image ${server.base}/named.wasm is not verified: signature bundle: GET ${server.base}/bundles/gone.json: 404 Not Found (field spec.image)`);
+    await compatImage(reg, 'trust/sig-oci');
+    const oci = await runCli(['render', repoWith({ 'mesh.yaml': mesh(trust), 'cosign.pub': key.pem, 'ext.yaml': `apiVersion: meshext.dev/v1alpha1\nkind: Extension\nmetadata: {name: ext, namespace: istio-system}\nspec: {image: "${reg.host}/trust/sig-oci:v1", signature: "${server.base}/bundles/named.json", phase: AUTHZ}\n` })], { env: env() });
+    assert.is(oci.code, 1);
+    assert.is(oci.stdout, '');
+    assert.ok(
+      diagnostics(oci.stderr).includes(`ext.yaml:4:51: error: signature names the Sigstore bundle of an http(s) module; ${reg.host}/trust/sig-oci:v1 is an OCI image, whose signatures are found in its registry (field spec.signature)`),
+      oci.stderr,
+    );
+  } finally {
+    server.close();
   }
 });
 
