@@ -73,7 +73,7 @@ test('docker-registry 2.8 has no referrers API: /v2/<name>/referrers/<digest> an
   assert.equal(got, { digest: img.digest, found: [{ kind: 'bundle', at: 'referrers tag', json: fakeBundle('no-api') }], lookedAt: ['.sig tag', 'referrers tag'] });
   const asked = requestsSince(before);
   assert.ok(asked.includes(`GET /v2/disc/no-api/referrers/${img.digest} 404`), asked.join('\n'));
-  assert.ok(asked.includes(`HEAD /v2/disc/no-api/manifests/${tagOf(img.digest)} 200`), asked.join('\n'));
+  assert.ok(asked.includes(`GET /v2/disc/no-api/manifests/${tagOf(img.digest)} 200`), asked.join('\n'));
 });
 
 test('both formats: every .sig layer (payload and annotations) and the bundles of the tag index, those listed with a bundle artifactType first, then those cosign ≤ 3.0.6 listed as application/vnd.oci.empty.v1+json', async () => {
@@ -110,7 +110,7 @@ test('the .att tag is read only when attestations are asked for', async () => {
   const withAtt = (await resolver().discover(r, img.digest, { attestations: true })) as Discovery;
   assert.equal(withAtt.lookedAt, ['.sig tag', 'referrers tag', '.att tag']);
   assert.equal(plain(withAtt.found), [{ kind: 'classic', at: '.att tag', mediaType: DSSE_ENVELOPE, payload: envelope.toString('utf8'), annotations: { predicateType: 'https://slsa.dev/provenance/v1' } }]);
-  assert.ok(requestsSince(before).includes(`HEAD /v2/${repo}/manifests/${tagOf(img.digest)}.att 200`));
+  assert.ok(requestsSince(before).includes(`GET /v2/${repo}/manifests/${tagOf(img.digest)}.att 200`));
 });
 
 test('an image nobody signed: nothing found and no failure; every place asked is named', async () => {
@@ -141,7 +141,7 @@ test('a flood of 200 bundle referrers and 10 SBOMs: 64 are read, the bundle-type
   const sboms = Array.from({ length: 10 }, (_, i) => referrer(subjectOf(img), { artifactType: 'application/spdx+json', layers: [{ bytes: Buffer.from(`{"sbom":${i}}`), mediaType: 'application/spdx+json' }] }));
   for (const r of [...bundles, ...sboms]) await push(reg, repo, r.digest, r);
   const entry = (r: BuiltImage, artifactType: string) => ({ mediaType: OCI_MANIFEST, digest: r.digest, size: r.manifest.length, artifactType });
-  const list = await addToReferrersTag(reg, repo, img.digest, [...bundles.map((r) => entry(r, BUNDLE_V03)), ...sboms.map((r) => entry(r, 'application/spdx+json'))]);
+  await addToReferrersTag(reg, repo, img.digest, [...bundles.map((r) => entry(r, BUNDLE_V03)), ...sboms.map((r) => entry(r, 'application/spdx+json'))]);
   const expected = bundles
     .map((r, i) => ({ digest: r.digest, json: fakeBundle(i) }))
     .sort((a, b) => (a.digest < b.digest ? -1 : 1))
@@ -156,7 +156,8 @@ test('a flood of 200 bundle referrers and 10 SBOMs: 64 are read, the bundle-type
   );
   assert.equal(logs, [`signatures of ${reg.host}/${repo}@${img.digest}: 210 referrers listed; only 64 are read (bundle artifact types first, then by digest), 146 skipped`]);
   const fetched = requestsSince(before).filter((l) => /^GET \/v2\/disc\/flood\/manifests\/sha256:/.test(l));
-  assert.equal(fetched.sort(), [list.digest, ...expected.map((e) => e.digest)].map((d) => `GET /v2/${repo}/manifests/${d} 200`).sort(), 'the tag index and the 64 referrers read');
+  assert.equal(fetched.sort(), expected.map((e) => `GET /v2/${repo}/manifests/${e.digest} 200`).sort(), 'the 64 referrers read');
+  assert.ok(requestsSince(before).includes(`GET /v2/${repo}/manifests/${tagOf(img.digest)} 200`), 'the tag index read by its tag');
   const again = (await resolver().discover(r, img.digest, { attestations: false })) as Discovery;
   assert.equal(again, first);
 });
@@ -188,10 +189,10 @@ test('a second discovery takes every manifest and blob from the cache, but asks 
   assert.equal(warm, cold);
   const t = tagOf(img.digest);
   assert.equal(requestsSince(before).sort(), [
+    `GET /v2/${repo}/manifests/${t} 200`,
+    `GET /v2/${repo}/manifests/${t}.att 404`,
+    `GET /v2/${repo}/manifests/${t}.sig 200`,
     `GET /v2/${repo}/referrers/${img.digest} 404`,
-    `HEAD /v2/${repo}/manifests/${t} 200`,
-    `HEAD /v2/${repo}/manifests/${t}.att 404`,
-    `HEAD /v2/${repo}/manifests/${t}.sig 200`,
   ]);
 });
 
@@ -337,7 +338,7 @@ async function fakeRegistry(opts: { manifests: Record<string, BuiltImage>; blobs
   };
 }
 
-test('fake server (docker-registry 2.8 has no referrers API): a 200 OCI index from /referrers is read, every entry whatever its artifactType, and the tag index is not asked', async () => {
+test('fake server (docker-registry 2.8 has no referrers API): a 200 OCI index from /referrers is read, every entry whatever its artifactType, and the tag index (asked at the same time) is not used', async () => {
   const img = fsImage([[{ name: 'plugin.wasm', data: wasm('api') }]]);
   const bundleRef = referrer(subjectOf(img), { bundle: fakeBundle('api') });
   const sbom = referrer(subjectOf(img), { artifactType: 'application/spdx+json', layers: [{ bytes: Buffer.from('{}'), mediaType: 'application/spdx+json' }] });
@@ -351,13 +352,16 @@ test('fake server (docker-registry 2.8 has no referrers API): a 200 OCI index fr
       ],
     }),
   );
-  const blobs = Object.fromEntries([...bundleRef.blobs, ...sbom.blobs].map((b) => [digestOf(b), b]));
-  const fake = await fakeRegistry({ manifests: { [bundleRef.digest]: bundleRef, [sbom.digest]: sbom }, blobs, referrers: list });
+  // A stale tag index listing another bundle: the API's answer wins.
+  const stale = referrer(subjectOf(img), { bundle: fakeBundle('stale tag index') });
+  const tagIndex = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, manifests: [{ mediaType: OCI_MANIFEST, digest: stale.digest, size: stale.manifest.length, artifactType: BUNDLE_V03 }] }));
+  const blobs = Object.fromEntries([...bundleRef.blobs, ...sbom.blobs, ...stale.blobs].map((b) => [digestOf(b), b]));
+  const fake = await fakeRegistry({ manifests: { [bundleRef.digest]: bundleRef, [sbom.digest]: sbom, [stale.digest]: stale, [tagOf(img.digest)]: { manifest: tagIndex, mediaType: OCI_INDEX, digest: digestOf(tagIndex), blobs: [] } }, blobs, referrers: list });
   try {
     const got = await resolver().discover(ref(`${fake.host}/r@${img.digest}`), img.digest, { attestations: false });
     assert.equal(got, { digest: img.digest, found: [{ kind: 'bundle', at: 'referrers', json: fakeBundle('api') }], lookedAt: ['.sig tag', 'referrers'] });
     assert.ok(fake.seen.includes(`GET /v2/r/referrers/${img.digest}`));
-    assert.not.ok(fake.seen.some((s) => s.endsWith(`/manifests/${tagOf(img.digest)}`)), fake.seen.join('\n'));
+    assert.not.ok(fake.seen.includes(`GET /v2/r/manifests/${stale.digest}`), fake.seen.join('\n'));
   } finally {
     fake.close();
   }

@@ -152,16 +152,20 @@ export async function manifestBytesByDigest(ctx: RepoContext, digest: string, ma
 
 /**
  * What a tag names now, or undefined when the registry has no such tag (404): a HEAD for its
- * digest, then the bytes by digest, which the cache answers, as a platform tag is resolved. Not parsed.
+ * digest, then the bytes by digest, which the cache answers, as a platform tag is resolved; or,
+ * `viaHead` false, one GET (small manifests that change as signatures are added: one round trip
+ * cold, the same one warm). Not parsed.
  */
-export async function tagManifestIfPresent(ctx: RepoContext, tag: string, maxBytes = MAX_MANIFEST_BYTES): Promise<{ readonly digest: string; readonly bytes: Buffer } | undefined | ResolveFailure> {
-  const head = await requestManifest(ctx, 'HEAD', tag, 0, [200, 404]);
-  if (isFailure(head)) return head;
-  if (head.status === 404) return undefined;
-  const named = head.headers.get('docker-content-digest');
-  if (named !== null && isSupportedDigest(named)) {
-    const bytes = await manifestBytesByDigest(ctx, named, maxBytes);
-    return isFailure(bytes) ? bytes : { digest: named, bytes };
+export async function tagManifestIfPresent(ctx: RepoContext, tag: string, maxBytes = MAX_MANIFEST_BYTES, viaHead = true): Promise<{ readonly digest: string; readonly bytes: Buffer } | undefined | ResolveFailure> {
+  if (viaHead) {
+    const head = await requestManifest(ctx, 'HEAD', tag, 0, [200, 404]);
+    if (isFailure(head)) return head;
+    if (head.status === 404) return undefined;
+    const named = head.headers.get('docker-content-digest');
+    if (named !== null && isSupportedDigest(named)) {
+      const bytes = await manifestBytesByDigest(ctx, named, maxBytes);
+      return isFailure(bytes) ? bytes : { digest: named, bytes };
+    }
   }
   const res = await requestManifest(ctx, 'GET', tag, maxBytes, [200, 404]);
   if (isFailure(res)) return res;

@@ -74,7 +74,7 @@ export async function discoverSignatures(ctx: RepoContext, digest: string, opts:
 
 /** The layers of one classic tag that have the expected media type; none when the tag does not exist. */
 async function classicLayers(ctx: RepoContext, tag: string, at: FoundAt, mediaType: string, log: (line: string) => void): Promise<Found[] | ResolveFailure> {
-  const got = await tagManifestIfPresent(ctx, tag);
+  const got = await tagManifestIfPresent(ctx, tag, MAX_MANIFEST_BYTES, false);
   if (got === undefined) return [];
   if (isFailure(got)) return failure(got.code, `tag ${tag}: ${got.message}`);
   const m = parseManifest(got.bytes);
@@ -127,8 +127,13 @@ function byLikelihood(a: Listed, b: Listed): number {
   return rank(a.artifactType) - rank(b.artifactType) || (a.desc.digest < b.desc.digest ? -1 : a.desc.digest > b.desc.digest ? 1 : 0);
 }
 
-/** The referrers list: a 200 OCI index from the API, else the `sha256-<hex>` tag (ggcr's and cosign's read path). */
+/**
+ * The referrers list: a 200 OCI index from the API, else the `sha256-<hex>` tag (ggcr's and
+ * cosign's read path). Both are asked at once, so a registry without the API costs one round trip,
+ * not two; the tag's answer is used only when the API gave none.
+ */
 async function referrers(ctx: RepoContext, digest: string, tag: string): Promise<{ at: FoundAt; entries: Listed[]; invalid: number } | ResolveFailure> {
+  const byTag = tagManifestIfPresent(ctx, tag, MAX_MANIFEST_BYTES, false);
   const res = await ctx.transport.registry({
     registry: ctx.registry,
     repository: ctx.repository,
@@ -139,13 +144,17 @@ async function referrers(ctx: RepoContext, digest: string, tag: string): Promise
     ok: [200, 400, 404, 405, 501],
     maxBytes: MAX_MANIFEST_BYTES,
   });
-  if ('kind' in res || isFailure(res)) return toFailure(res);
+  if ('kind' in res || isFailure(res)) {
+    await byTag;
+    return toFailure(res);
+  }
   const type = res.headers.get('content-type')?.split(';')[0]!.trim().toLowerCase();
   if (res.status === 200 && type === MEDIA.ociIndex) {
+    await byTag;
     const list = referrerList(res.body);
     return typeof list === 'string' ? failure('RESOLVE_FAILED', `the referrers API answered with a list that ${list}`) : { at: 'referrers', ...list };
   }
-  const got = await tagManifestIfPresent(ctx, tag);
+  const got = await byTag;
   if (got === undefined) return { at: 'referrers tag', entries: [], invalid: 0 };
   if (isFailure(got)) return failure(got.code, `referrers tag ${tag}: ${got.message}`);
   const list = referrerList(got.bytes);
