@@ -24,10 +24,13 @@ import { LOCK_FILE, readLock } from './resolve/lock.ts';
 import type { ImageUse, LiveResolverLike } from './resolve/resolve-images.ts';
 import { resolveImages } from './resolve/resolve-images.ts';
 import { parseImageRef } from './resolve/reference.ts';
+import type { ImageRef } from './resolve/reference.ts';
+import type { ResolveFailure } from './resolve/registry-error.ts';
+import { globMatches } from './resolve/trust/glob.ts';
 import type { ResolvedImage } from './model/image.ts';
 import { verifyImages } from './resolve/verify-images.ts';
 import type { ImageReport, VerifyOptions } from './resolve/verify-images.ts';
-import type { Trust } from './model/trust.ts';
+import type { Discovery, Trust } from './model/trust.ts';
 import { policyFileReader } from './resolve/policy-files.ts';
 import type { ResolveResult } from './resolve/resolve-images.ts';
 import { finalizeTarget } from './emit/finalize.ts';
@@ -170,9 +173,10 @@ export async function render(req: RenderRequest): Promise<RenderResult> {
   const insecureRegistries = [...new Set(parts.flatMap((p) => p.mesh.insecureRegistries))].sort();
   const live = req.live ? once(() => req.live!({ insecureRegistries, offline: false })) : undefined;
   const cached = req.live ? once(() => req.live!({ insecureRegistries, offline: true })) : undefined;
-  let res = await resolveImages(uses, { lock, mode: req.mode, offline: req.offline, locked: req.locked, live, cached }, report);
+  const prefetch = req.offline || req.mode === 'none' || !live ? undefined : signaturePrefetch(parts, live);
+  let res = await resolveImages(uses, { lock, mode: req.mode, offline: req.offline, locked: req.locked, live, cached, ...(prefetch ? { onPinned: prefetch.onPinned } : {}) }, report);
   if (res.failed) return fail(hasCode(diagnostics, ['INVALID_REFERENCE', 'LOCK_INVALID']) ? 1 : 3, { mesh, fleet, root, classified, lockFile });
-  const verification = await verifyParts(parts, res, { lock, mode: req.mode, offline: req.offline, locked: req.locked, live: req.offline ? undefined : live, readPolicyFile: policyFileReader(root, req.cwd), checkAll: req.checkAllSignatures === true }, report);
+  const verification = await verifyParts(parts, res, { lock, mode: req.mode, offline: req.offline, locked: req.locked, live: req.offline ? undefined : live, readPolicyFile: policyFileReader(root, req.cwd), checkAll: req.checkAllSignatures === true, ...(prefetch ? { prefetched: prefetch.get } : {}) }, report);
   res = withResolutions(res, verification.resolved);
   const trust = verification.reports;
   // Without resolution (validate, explain) a failure is the policy's own: an image no policy covers, or unusable
@@ -408,6 +412,30 @@ async function verifyParts(parts: readonly MeshPart[], res: ResolveResult, opts:
     }
   }
   return { resolved: merged, imagesOf: (p) => imagesByPart.get(p) ?? bareImages, reports, failed };
+}
+
+/**
+ * Signature discovery started the moment resolution pins an image some trust policy covers, so
+ * that it overlaps the rest of resolution (the image's layers, the other images) instead of
+ * waiting for all of it; verification then takes what it found. Reads `.att` too when a policy
+ * wants attestations.
+ */
+function signaturePrefetch(parts: readonly MeshPart[], live: () => Promise<LiveResolverLike>): { onPinned: (ref: ImageRef, digest: string) => void; get: NonNullable<VerifyOptions['prefetched']> } | undefined {
+  const policies = parts.flatMap((p) => p.mesh.trust?.policies ?? []);
+  if (policies.length === 0) return undefined;
+  const attestations = policies.some((p) => p.attestations.length > 0);
+  const started = new Map<string, Promise<Discovery | ResolveFailure>>();
+  return {
+    onPinned(ref, digest) {
+      const key = `${ref.canonical}@${digest}`;
+      if (started.has(key) || !policies.some((p) => p.images.some((g) => globMatches(g, ref.canonical)))) return;
+      started.set(key, live().then((l) => l.discover(ref, digest, { attestations })));
+    },
+    get(canonical, digest) {
+      const discovery = started.get(`${canonical}@${digest}`);
+      return discovery ? { discovery, attestations } : undefined;
+    },
+  };
 }
 
 /** Without a trust policy nothing is verified, whatever evidence an older lock kept. */

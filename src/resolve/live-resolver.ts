@@ -43,9 +43,15 @@ export interface LiveResolverOptions {
   readonly deadline?: Deadline;
 }
 
+/**
+ * Told the digest of an OCI image as soon as it is pinned, before its layers are read: signature
+ * discovery can start then and overlap the rest of resolution. Must not throw.
+ */
+export type OnPinned = (ref: ImageRef, digest: string) => void;
+
 export interface LiveResolver {
   /** Resolves each distinct reference once (concurrently, bounded); never throws for a bad image. */
-  resolveAll(refs: readonly ImageRef[]): Promise<Map<string /* canonical */, ResolvedImage | ResolveFailure>>;
+  resolveAll(refs: readonly ImageRef[], onPinned?: OnPinned): Promise<Map<string /* canonical */, ResolvedImage | ResolveFailure>>;
   /** The platform manifest digest a tag points at now (for `--locked` drift checks); `sha256:<module>` for http(s). */
   currentDigest(ref: ImageRef): Promise<string | ResolveFailure>;
   /** Every signature and attestation candidate of `digest` in the image's repository (tags and referrers asked live). */
@@ -100,7 +106,7 @@ export function createLiveResolver(opts: LiveResolverOptions): LiveResolver {
   // Signatures are found by tag and by the referrers API, which no cache may answer: the lock carries them instead.
   const notOffline = failure('RESOLVE_FAILED', 'signatures are looked up live (tags and the referrers API are never cached), which --offline forbids; the lock must carry the evidence: run meshext lock');
 
-  async function resolveOne(ref: ImageRef): Promise<ResolvedImage | ResolveFailure> {
+  async function resolveOne(ref: ImageRef, onPinned?: OnPinned): Promise<ResolvedImage | ResolveFailure> {
     switch (ref.scheme) {
       case 'file':
         // A path inside the proxy container: nothing here can read it, and Istio ignores sha256 for it.
@@ -115,6 +121,7 @@ export function createLiveResolver(opts: LiveResolverOptions): LiveResolver {
         const ctx = kit.repo(ref);
         const pm = await resolvePlatformManifest(ctx, ref);
         if (isFailure(pm)) return named(ref, pm);
+        onPinned?.(ref, pm.digest);
         const facts = await classifyImage(ref.canonical, { manifest: pm.manifest, blob: (d) => fetchBlob(ctx, d, kit.maxLayerBytes), maxLayerBytes: kit.maxLayerBytes });
         if (isFailure(facts)) return named(ref, facts);
         return {
@@ -154,7 +161,7 @@ export function createLiveResolver(opts: LiveResolverOptions): LiveResolver {
   const tracked = <T>(ref: ImageRef, run: () => Promise<T>): Promise<T> => (deadline ? deadline.within(ref.canonical, run) : run());
 
   return {
-    async resolveAll(refs) {
+    async resolveAll(refs, onPinned) {
       const distinct = [...new Map(refs.map((r) => [r.canonical, r])).values()];
       const out = new Map<string, ResolvedImage | ResolveFailure>();
       let done = 0;
@@ -162,7 +169,7 @@ export function createLiveResolver(opts: LiveResolverOptions): LiveResolver {
       const late = await beforeDeadline(distinct, () =>
         inPool(distinct, Math.max(1, opts.concurrency ?? 8), async (ref) => {
           if (deadline?.signal.aborted) return;
-          out.set(ref.canonical, await tracked(ref, () => guarded(ref, () => resolveOne(ref))));
+          out.set(ref.canonical, await tracked(ref, () => guarded(ref, () => resolveOne(ref, onPinned))));
           opts.onProgress?.(++done, distinct.length);
         }),
       );

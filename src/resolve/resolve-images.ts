@@ -17,7 +17,7 @@ export interface ResolveFailure {
 
 /** What live resolution offers; the OCI client implements it. */
 export interface LiveResolverLike {
-  resolveAll(refs: readonly ImageRef[]): Promise<Map<string, ResolvedImage | ResolveFailure>>;
+  resolveAll(refs: readonly ImageRef[], onPinned?: (ref: ImageRef, digest: string) => void): Promise<Map<string, ResolvedImage | ResolveFailure>>;
   currentDigest(ref: ImageRef): Promise<string | ResolveFailure>;
   /** Signature and attestation candidates of `digest` in the image's repository; an --offline resolver refuses. */
   discover(ref: ImageRef, digest: string, opts: { readonly attestations: boolean }): Promise<Discovery | ResolveFailure>;
@@ -34,6 +34,8 @@ export interface ResolveOptions {
   readonly offline: boolean;
   readonly locked: boolean;
   readonly live?: () => Promise<LiveResolverLike>;
+  /** Told each OCI digest as live resolution pins it (signature discovery starts then). */
+  readonly onPinned?: (ref: ImageRef, digest: string) => void;
   /** --offline: a resolver that answers from the cache alone, for digest-pinned references the lock lacks. */
   readonly cached?: () => Promise<LiveResolverLike>;
 }
@@ -94,7 +96,7 @@ export async function resolveImages(uses: readonly ImageUse[], opts: ResolveOpti
   if (needLive && factory) {
     const live = await factory();
     if (toResolve.length > 0) {
-      const got = await live.resolveAll(toResolve);
+      const got = await live.resolveAll(toResolve, opts.onPinned);
       for (const ref of toResolve) {
         const r = got.get(ref.canonical);
         if (!r) fail(ref.canonical, 'RESOLVE_FAILED', `image ${ref.canonical} was not resolved`);

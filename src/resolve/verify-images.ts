@@ -6,7 +6,8 @@
 
 import type { Diagnostic, DiagnosticCode, Sink } from '../model/diagnostic.ts';
 import type { ResolvedImage } from '../model/image.ts';
-import type { Found, FoundAt, Trust, TrustPolicy, TrustSite, Verification } from '../model/trust.ts';
+import type { Discovery, Found, FoundAt, Trust, TrustPolicy, TrustSite, Verification } from '../model/trust.ts';
+import type { ResolveFailure } from './registry-error.ts';
 import { at } from '../model/where.ts';
 import type { Lock } from './lock.ts';
 import { parseImageRef } from './reference.ts';
@@ -28,6 +29,8 @@ export interface VerifyOptions {
   readonly readPolicyFile: (site: TrustSite, path: string) => string | { readonly error: string };
   /** Judge every candidate, not just until the policy is satisfied (`meshext verify` reports them all). */
   readonly checkAll?: boolean;
+  /** Discovery already under way for a digest (started when resolution pinned it), and whether it reads `.att` too. */
+  readonly prefetched?: (canonical: string, digest: string) => { readonly discovery: Promise<Discovery | ResolveFailure>; readonly attestations: boolean } | undefined;
 }
 
 /** What one policy concluded about one image, for `meshext verify`. */
@@ -122,7 +125,7 @@ export async function verifyImages(resolved: ReadonlyMap<string, ResolvedImage>,
     const got = await getVerifier();
     if (got === null) return;
     const ref = (parseImageRef(canonical) as { ref: ImageRef }).ref;
-    const session = new ImageSession(ref, image, got, getLive, signatureOf(canonical));
+    const session = new ImageSession(ref, image, got, getLive, signatureOf(canonical), opts.prefetched);
     const policyReports: PolicyReport[] = [];
     const verified: Verification[] = [];
     for (const policy of policies) {
@@ -219,6 +222,7 @@ class ImageSession {
     private readonly live: () => Promise<LiveResolverLike> | undefined,
     /** An http(s) module's bundle URL when the declaration names one (else `<url>.sigstore.json`). */
     private readonly signatureUrl?: string,
+    private readonly prefetched?: VerifyOptions['prefetched'],
   ) {}
 
   noNetwork(): boolean {
@@ -332,7 +336,9 @@ class ImageSession {
       for (const a of got.discovery.lookedAt) this.asked.add(a);
       return got.discovery;
     }
-    const got = await live.discover(this.ref, digest, { attestations });
+    // Discovery that started when resolution pinned the digest serves any policy it asked enough for.
+    const early = this.prefetched?.(this.ref.canonical, digest);
+    const got = early && (early.attestations || !attestations) ? await early.discovery : await live.discover(this.ref, digest, { attestations });
     if ('code' in got) return { failure: this.unnamed(got.message) };
     for (const a of got.lookedAt) this.asked.add(a);
     return got;
