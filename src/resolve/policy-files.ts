@@ -30,10 +30,11 @@ export function readPolicyFile(path: string): string | { readonly error: string 
     const st = fstatSync(fd);
     if (!st.isFile()) return { error: 'is not a regular file' };
     if (st.size > MAX_POLICY_FILE_BYTES) return { error: `is larger than ${MAX_POLICY_FILE_BYTES} bytes` };
-    const buf = Buffer.alloc(MAX_POLICY_FILE_BYTES + 1);
+    // One byte more than fstat says, to notice a file that grows while it is read (bounded still).
+    const buf = Buffer.allocUnsafe(Math.min(st.size, MAX_POLICY_FILE_BYTES) + 1);
     let n = 0;
     for (let got = -1; got !== 0 && n < buf.length; n += got) got = readSync(fd, buf, n, buf.length - n, n);
-    if (n > MAX_POLICY_FILE_BYTES) return { error: `is larger than ${MAX_POLICY_FILE_BYTES} bytes` };
+    if (n > st.size) return { error: 'changed while it was read' };
     return buf.toString('utf8', 0, n);
   } catch (e) {
     return { error: `cannot be read (${(e as NodeJS.ErrnoException).code ?? 'read error'})` };
