@@ -145,7 +145,7 @@ export async function render(req: RenderRequest): Promise<RenderResult> {
   }
   docs.push(...(req.documents ?? []));
   const classified = classifyDocuments(docs, report, req.defaultNamespace);
-  // Every Mesh is read; only the chosen cluster's are translated and expanded (docs/decisions.md, decision 40).
+  // Every Mesh is read; only the chosen cluster's are translated and expanded (docs/decisions.md, decision 36).
   const fleet = buildFleet(classified.meshes, classified.namespaces, report);
   for (const m of fleet.meshes) checkMesh(m, fleet.docs.get(m), report);
   const chosen = hasErrors(diagnostics) ? [] : chooseClusters(fleet, { cluster: req.cluster, from: req.clusterFrom, all: req.allClusters }, report);
@@ -168,7 +168,7 @@ export async function render(req: RenderRequest): Promise<RenderResult> {
     report({ code: 'LOCK_MISSING', severity: 'error', message: `--locked needs a lock, and ${lockFile ?? 'none'} does not exist; run meshext lock` });
     return fail(1, { mesh, fleet, root, classified, lockFile });
   }
-  // Images are resolved once for every cluster of the render (one lock for the fleet, decision 44).
+  // Images are resolved once for every cluster of the render (one lock for the fleet, decision 40).
   const uses = imageUses(targets);
   const insecureRegistries = [...new Set(parts.flatMap((p) => p.mesh.insecureRegistries))].sort();
   const live = req.live ? once(() => req.live!({ insecureRegistries, offline: false })) : undefined;

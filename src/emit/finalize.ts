@@ -94,7 +94,7 @@ export function finalizeTarget(t: Target, image: ResolvedImage | undefined, mesh
   } else if (config && 'raw' in config && output !== 'EnvoyFilter') {
     r(at(o, fieldPath(t, 'config'), 'CONFIG_RAW_STRING', `config is a string that is not JSON; it is passed as pluginConfig {raw_v1alpha1_config: …}, as Maistra converted it`, 'warning'));
   }
-  // Two revisions of one cluster render side by side: each its own object (docs/decisions.md, decision 42).
+  // Two revisions of one cluster render side by side: each its own object (docs/decisions.md, decision 38).
   const name = mesh.revision !== undefined ? `${ext.name}-${mesh.revision}` : ext.name;
   if (name.length > MAX_NAME) r(at(o, ['metadata', 'name'], 'SCHEMA', `${name} (the name with the revision "${mesh.revision}" appended) is longer than ${MAX_NAME} characters`));
   if (errors > 0) return undefined;

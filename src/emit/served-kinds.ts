@@ -1,6 +1,6 @@
 // The output kinds against the API versions the destination cluster serves, when Argo CD says which
 // (KUBE_API_VERSIONS: group/version and group/version/Kind entries): a kind the cluster lacks fails
-// the render, naming kind and cluster, instead of failing the sync later (docs/decisions.md, decision 43).
+// the render, naming kind and cluster, instead of failing the sync later (docs/decisions.md, decision 39).
 
 import type { Sink } from '../model/diagnostic.ts';
 import type { OutputKind } from '../model/extension.ts';

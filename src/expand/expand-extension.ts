@@ -1,5 +1,5 @@
 // One declaration to its targets in one Mesh: render rules 1–4 (README, "Render rules") and
-// docs/decisions.md, decisions 4–6; overrides for other clusters left out (decision 41).
+// docs/decisions.md, decisions 4–6; overrides for other clusters left out (decision 37).
 
 import type { Sink } from '../model/diagnostic.ts';
 import type { Extension, ExtensionFields, Override } from '../model/extension.ts';

@@ -1,5 +1,5 @@
 // Which clusters a declaration (or an override) renders in: spec.clusters ∪ spec.clusterSelector over
-// the Meshes' labels, every cluster when neither is given (docs/decisions.md, decision 41). Gloo's
+// the Meshes' labels, every cluster when neither is given (docs/decisions.md, decision 37). Gloo's
 // `clusters` are the same field, lenient as Gloo is about a cluster it does not manage.
 
 import type { Sink } from '../model/diagnostic.ts';

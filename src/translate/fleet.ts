@@ -1,5 +1,5 @@
 // The Meshes of a repository, one per config cluster and revision, and the Meshes one render is
-// for (docs/decisions.md, decision 40). A Namespace object annotated meshext.dev/cluster
+// for (docs/decisions.md, decision 36). A Namespace object annotated meshext.dev/cluster
 // feeds only that cluster's inventory; one without feeds every Mesh's.
 
 import type { LoadedDocument } from '../load/parse-documents.ts';
