@@ -64,7 +64,13 @@ export interface VerifyResult {
 
 export async function verifyImages(resolved: ReadonlyMap<string, ResolvedImage>, uses: readonly ImageUse[], opts: VerifyOptions, report: Sink): Promise<VerifyResult> {
   const { trust } = opts;
-  const out = new Map(resolved);
+  // `verified` is what this check concludes, never what came in: an image the check leaves
+  // unverified (no policy covers it, mode warn) must not keep evidence the lock merely claims.
+  const out = new Map<string, ResolvedImage>();
+  for (const [k, r] of resolved) {
+    const { verified: _claimed, ...facts } = r;
+    out.set(k, facts);
+  }
   const reports: ImageReport[] = [];
   let failed = false;
   const usesOf = groupUses(uses);
@@ -136,9 +142,7 @@ export async function verifyImages(resolved: ReadonlyMap<string, ResolvedImage>,
     }
     byRef.set(canonical, { ref: canonical, ...(image.digest ? { digest: image.digest } : {}), policies: policyReports, lookedAt: session.lookedAt() });
     // A policy that failed in warn mode leaves the image rendered but not marked verified.
-    const all = verified.length === policies.length;
-    const { verified: _old, ...facts } = image;
-    out.set(canonical, all ? { ...facts, verified } : facts);
+    if (verified.length === policies.length) out.set(canonical, { ...out.get(canonical)!, verified });
   });
   for (const canonical of sorted) {
     const r = byRef.get(canonical);

@@ -1,0 +1,50 @@
+// Trust findings of a security review, each a way an image could render as verified, or a check be
+// skipped, that the other trust tests did not cover: end to end through the CLI against Debian's
+// docker-registry, with real signatures (test/_sigstore.ts).
+
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { runCli } from './_cli.ts';
+import { startRegistry } from './_registry.ts';
+import type { TestRegistry } from './_registry.ts';
+import { newKey } from './_sigstore.ts';
+import { compatImage, env, extension, lockOf, mesh, repoWith, verifiedBy } from './_trust-cli.ts';
+
+let reg: TestRegistry;
+test.before(async () => {
+  reg = await startRegistry();
+});
+test.after(async () => {
+  await reg.stop();
+});
+
+/** Adds to the lock in `dir` a `verified:` entry for `ref` that no signature backs. */
+function forgeEvidence(dir: string, ref: string, policy: string, digest: string): void {
+  const lock = lockOf(dir);
+  lock.images[ref].verified = [{ policy, by: 'key sha256:forged', signedDigest: digest, evidence: [{ at: '.sig tag', bundle: '{}' }] }];
+  writeFileSync(join(dir, 'meshext.lock'), stringify(lock));
+}
+
+test('a forged verified: entry in the lock for an image no policy covers (unmatched: allow, or warn with deny) never becomes meshext.dev/verified-by', async () => {
+  const img = await compatImage(reg, 'review/uncovered');
+  const ref = `${reg.host}/review/uncovered:v1`;
+  const key = newKey('p256');
+  for (const trust of [`unmatched: allow`, `mode: warn\nunmatched: deny`]) {
+    const dir = repoWith({
+      'mesh.yaml': mesh(`${trust}\npolicies:\n- name: platform\n  images: ["${reg.host}/elsewhere/**"]\n  keys: [cosign.pub]`),
+      'cosign.pub': key.pem,
+      'ext.yaml': extension('ext', ref),
+    });
+    const locked = await runCli(['lock', dir], { env: env() });
+    assert.is(locked.code, 0, locked.stderr);
+    forgeEvidence(dir, ref, 'platform', img.digest);
+    const out = await runCli(['render', dir, '--offline'], { env: env() });
+    assert.is(out.code, 0, out.stderr);
+    assert.equal(verifiedBy(out.stdout), { 'WasmPlugin/ext': undefined }, trust);
+  }
+});
+
+test.run();
