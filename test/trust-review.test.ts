@@ -47,4 +47,38 @@ test('a forged verified: entry in the lock for an image no policy covers (unmatc
   }
 });
 
+test('meshext verify lists a file:// module a policy covers as failed and exits 3, in mode warn too (render prints it with a warning)', async () => {
+  const key = newKey('p256');
+  for (const mode of ['enforce', 'warn']) {
+    const dir = repoWith({
+      'mesh.yaml': mesh(`mode: ${mode}\npolicies:\n- name: p\n  images: ["file:///**"]\n  keys: [k.pub]`),
+      'k.pub': key.pem,
+      'ext.yaml': extension('ext', 'file:///opt/filters/x.wasm'),
+    });
+    const out = await runCli(['verify', dir, '--format', 'json'], { env: env() });
+    assert.is(out.code, 3, `${mode}: ${out.stderr}`);
+    const report = JSON.parse(out.stdout);
+    assert.is(report.passed, false, mode);
+    assert.equal(
+      report.images.map((i: any) => [i.ref, i.passed, i.policies.map((p: any) => [p.policy, p.passed, p.reason])]),
+      [['file:///opt/filters/x.wasm', false, [['p', false, "a file:// module is read from the proxy's own disk and never fetched, so its signature cannot be checked"]]]],
+      mode,
+    );
+  }
+});
+
+test('meshext verify with unusable policy material (a key that is a private key) exits 1 and its JSON does not say passed', async () => {
+  const img = await compatImage(reg, 'review/material');
+  const dir = repoWith({
+    'mesh.yaml': mesh(`policies:\n- name: p\n  images: ["${reg.host}/review/**"]\n  keys: [k.pub]`),
+    'k.pub': '-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n',
+    'ext.yaml': extension('ext', `${reg.host}/review/material:v1`),
+  });
+  const out = await runCli(['verify', dir, '--format', 'json'], { env: env() });
+  assert.is(out.code, 1, out.stderr);
+  assert.is(JSON.parse(out.stdout).passed, false, `${img.digest}: ${out.stdout}`);
+  const text = await runCli(['verify', dir], { env: env() });
+  assert.is(text.code, 1, text.stderr);
+});
+
 test.run();

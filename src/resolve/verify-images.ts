@@ -123,6 +123,9 @@ export async function verifyImages(resolved: ReadonlyMap<string, ResolvedImage>,
       return;
     }
     if (image.format === 'file') {
+      // Reported like any failed policy, so `meshext verify` lists it and exits 3 (mode warn too).
+      const why = "a file:// module is read from the proxy's own disk and never fetched, so its signature cannot be checked";
+      byRef.set(canonical, { ref: canonical, policies: policies.map((p) => ({ policy: p.name, ok: false, message: why, checked: [] })), lookedAt: [] });
       fail(canonical, 'NOT_VERIFIED', `image ${canonical} is a file:// module, read from the proxy's own disk and never fetched, so its signature cannot be checked; trust policies ${policies.map((p) => p.name).join(', ')} cover it`);
       return;
     }

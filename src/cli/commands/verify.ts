@@ -47,7 +47,8 @@ export const run: Command = async (args, io) => {
     io.stderr('meshext verify: no Mesh of this render declares spec.trust, so there is nothing to verify\n');
     return EXIT.invalid;
   }
-  const failed = reports.some(failedImage);
+  // An image left unchecked (unusable policy material, invalid input) is no pass either.
+  const failed = result.exitCode !== 0 || reports.some(failedImage);
   io.stdout(format === 'json' ? `${JSON.stringify({ passed: !failed, images: reports.map(toJson) }, null, 2)}\n` : reports.map(toText).join(''));
   if (result.exitCode !== 0) return result.exitCode;
   return failed ? EXIT.resolve : EXIT.ok;
