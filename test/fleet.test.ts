@@ -68,6 +68,41 @@ test('render --all-clusters is all or nothing: one cluster failing writes no fil
   assert.not.match(r.stderr, /cluster "prod-eu-west"\)|cluster "staging-eu"/);
 });
 
+test('render --all-clusters that cannot write one cluster\'s file leaves DIR as it was: no file replaced, no temporary file left, the file named', async () => {
+  const out = join(tempDir(), 'rendered');
+  mkdirSync(out);
+  writeFileSync(join(out, 'prod-eu-west.yaml'), 'old\n');
+  // A directory where staging-eu.yaml goes (the last cluster: the others would be written first).
+  mkdirSync(join(out, 'staging-eu.yaml'));
+  const r = await runCli(['render', FLEET, '--offline', '--all-clusters', '-o', out]);
+  assert.is(r.code, 2, r.stderr);
+  assert.match(r.stderr, /cannot write .*staging-eu\.yaml: it is a directory; nothing was written/);
+  assert.equal(readdirSync(out).sort(), ['prod-eu-west.yaml', 'staging-eu.yaml']);
+  assert.is(readFileSync(join(out, 'prod-eu-west.yaml'), 'utf8'), 'old\n');
+
+  // A file that cannot be created: the last cluster's temporary file (written beside its target,
+  // named after this process) is taken by a directory. The files written before it are removed.
+  rmSync(join(out, 'staging-eu.yaml'), { recursive: true });
+  mkdirSync(join(out, `.staging-eu.yaml.${process.pid}.tmp`));
+  const full = await runCli(['render', FLEET, '--offline', '--all-clusters', '-o', out]);
+  assert.is(full.code, 2, full.stderr);
+  assert.match(full.stderr, /cannot write .*staging-eu\.yaml: EISDIR; nothing was written/);
+  assert.equal(readdirSync(out).sort(), [`.staging-eu.yaml.${process.pid}.tmp`, 'prod-eu-west.yaml']);
+  assert.is(readFileSync(join(out, 'prod-eu-west.yaml'), 'utf8'), 'old\n');
+});
+
+test('a cluster name that would leave DIR (a / or ..) is refused before anything is written', async () => {
+  const repo = copyOf(FLEET);
+  for (const bad of ['../escape', 'a/b', '..']) {
+    writeFileSync(join(repo, 'meshes', 'prod-us-east.yaml'), readFileSync(join(FLEET, 'meshes', 'prod-us-east.yaml'), 'utf8').replace('cluster: prod-us-east', `cluster: "${bad}"`));
+    const out = join(tempDir(), 'deep', 'rendered');
+    const r = await runCli(['render', repo, '--offline', '--all-clusters', '-o', out]);
+    assert.is(r.code, 1, bad);
+    assert.match(r.stderr, /prod-us-east\.yaml:\d+:\d+: error: must be letters, digits/);
+    assert.is(existsSync(join(out, '..')), false, `${bad}: nothing created`);
+  }
+});
+
 test('a repository of one Mesh without spec.cluster renders as before, and --all-clusters says it needs the name', async () => {
   const native = join(ROOT, 'examples', 'native');
   const out = join(tempDir(), 'x');

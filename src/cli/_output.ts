@@ -1,6 +1,6 @@
 // Rendered resources to bytes: a YAML stream, or one v1 List as JSON (docs/decisions.md, decision 13).
 
-import { closeSync, openSync, renameSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, openSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname, join, basename } from 'node:path';
 import type { Emitted } from '../emit/emit-resources.ts';
 import { toYamlStream, writeYamlBytes } from '../emit/to-yaml.ts';
@@ -12,18 +12,21 @@ export function serialize(resources: readonly Emitted[], format: Format): string
   return toYamlStream(resources);
 }
 
-/** A YAML stream written as it is made, whole file or nothing (as writeAtomic). */
-export function writeStreamAtomic(path: string, stream: Iterable<Emitted>): void {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-  const fd = openSync(tmp, 'w');
-  try {
+/**
+ * A YAML stream written, as it is made, into a new file beside `path`, whose name is returned: the
+ * caller renames it over `path` once it wants the file in place. On failure nothing is left.
+ */
+export function writeStreamBeside(path: string, stream: Iterable<Emitted>): string {
+  return fillBeside(path, (fd) =>
     writeYamlBytes(stream, (bytes) => {
       for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off);
-    });
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, path);
+    }),
+  );
+}
+
+/** `text` in a new file beside `path`, whose name is returned (as writeStreamBeside). */
+export function writeBeside(path: string, text: string): string {
+  return fillBeside(path, (fd) => writeFileSync(fd, text));
 }
 
 /** Whole file or nothing: written beside the target, then renamed over it. */
@@ -31,4 +34,18 @@ export function writeAtomic(path: string, text: string): void {
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
   writeFileSync(tmp, text);
   renameSync(tmp, path);
+}
+
+function fillBeside(path: string, fill: (fd: number) => void): string {
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  const fd = openSync(tmp, 'w');
+  try {
+    fill(fd);
+  } catch (e) {
+    closeSync(fd);
+    rmSync(tmp, { force: true });
+    throw e;
+  }
+  closeSync(fd);
+  return tmp;
 }

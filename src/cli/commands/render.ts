@@ -1,6 +1,6 @@
 // meshext render: declarations in, Istio resources out; nothing on stdout unless all succeeded.
 
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command, Io } from '../io.ts';
 import type { Emitted } from '../../emit/emit-resources.ts';
@@ -8,7 +8,7 @@ import { EXIT } from '../io.ts';
 import { parse } from '../_args.ts';
 import { ALL_CLUSTERS_OPTION, INPUT_HELP, INPUT_OPTIONS, requestOf, TIMEOUT_HELP, TIMEOUT_OPTION } from '../_render-request.ts';
 import { printDiagnostics, usageError } from '../_report.ts';
-import { serialize, writeAtomic, writeStreamAtomic } from '../_output.ts';
+import { serialize, writeAtomic, writeBeside, writeStreamBeside } from '../_output.ts';
 import type { Format } from '../_output.ts';
 import { render } from '../../render.ts';
 import type { RenderResult } from '../../render.ts';
@@ -84,17 +84,34 @@ function writeClusters(io: Io, dir: string, clusters: RenderResult['clusters'], 
   } catch (e) {
     return usageError(io, 'render', `cannot create the directory ${dir}: ${(e as NodeJS.ErrnoException).code}`);
   }
-  const written = new Set<string>();
-  for (const c of clusters) {
-    const name = `${c.cluster}.${format}`;
-    if (format === 'yaml') writeStreamAtomic(join(dir, name), c.stream);
-    else writeAtomic(join(dir, name), serialize(c.resources, format));
-    written.add(name);
+  // Every file is written beside its target first, and renamed over it only once all are written:
+  // a file that cannot be written (a full disk, a directory in the way) leaves DIR as it was.
+  const files = clusters.map((c) => ({ c, name: `${c.cluster}.${format}` }));
+  const blocked = files.find((f) => isDirectory(join(dir, f.name)));
+  if (blocked) return usageError(io, 'render', `cannot write ${join(dir, blocked.name)}: it is a directory; nothing was written`);
+  const temps: string[] = [];
+  for (const f of files) {
+    try {
+      temps.push(format === 'yaml' ? writeStreamBeside(join(dir, f.name), f.c.stream) : writeBeside(join(dir, f.name), serialize(f.c.resources, format)));
+    } catch (e) {
+      for (const t of temps) rmSync(t, { force: true });
+      return usageError(io, 'render', `cannot write ${join(dir, f.name)}: ${(e as NodeJS.ErrnoException).code ?? String(e)}; nothing was written`);
+    }
   }
+  for (const [i, f] of files.entries()) renameSync(temps[i]!, join(dir, f.name));
+  const written = new Set(files.map((f) => f.name));
   io.stderr(`meshext: wrote ${clusters.length} cluster${clusters.length === 1 ? '' : 's'} into ${dir}: ${[...written].join(', ')}\n`);
   const stale = readdirSync(dir).filter((f) => f.endsWith(`.${format}`) && !written.has(f)).sort();
   if (stale.length > 0) io.stderr(`meshext: warning: ${dir} also holds ${stale.join(', ')}, which no cluster of this repository wrote (left as they were)\n`);
   return EXIT.ok;
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 async function printDiff(io: Io, file: string, resources: readonly Emitted[]): Promise<number> {
