@@ -29,6 +29,11 @@ export function checkPlacements(extensions: readonly Extension[], meshes: readon
     if (ext.clustersAt !== undefined || seen.has(ext.origin)) continue;
     seen.add(ext.origin);
     const check = (p: ClusterPlacement, path: readonly (string | number)[], unusedIsError: boolean) => {
+      // An empty list places nowhere, silently unlike a typo; leaving it out means every cluster.
+      if (p.clusters?.length === 0 && p.clusterSelector === undefined) {
+        const message = 'clusters is empty, which selects no cluster (leave clusters out for every cluster)';
+        report(unusedIsError ? at(ext.origin, [...path, 'clusters'], 'SCOPE_EMPTY', message) : at(ext.origin, [...path, 'clusters'], 'OVERRIDE_UNUSED', `${message}: this override applies nowhere`, 'warning'));
+      }
       for (const [i, c] of (p.clusters ?? []).entries()) {
         if (!known.has(c)) report(at(ext.origin, [...path, 'clusters', i], 'CLUSTER_UNKNOWN', `cluster "${c}" is no Mesh's spec.cluster; ${none}`));
       }
