@@ -5,8 +5,13 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
+import { createRedactor } from '../src/resolve/redact.ts';
+import { createTransport } from '../src/resolve/transport.ts';
 import { runCli } from './_cli.ts';
 import { startRegistry } from './_registry.ts';
 import type { TestRegistry } from './_registry.ts';
@@ -79,6 +84,38 @@ test('meshext verify with unusable policy material (a key that is a private key)
   assert.is(JSON.parse(out.stdout).passed, false, `${img.digest}: ${out.stdout}`);
   const text = await runCli(['verify', dir], { env: env() });
   assert.is(text.code, 1, text.stderr);
+});
+
+test('a plain-HTTP registry asked twice at once (as discovery asks for the .sig tag and the referrers): a TLS failure that comes back after the other request learnt plain HTTP falls back too, with no retry (a fake server holds the first TLS hello until then, an order a real one leaves to chance)', async () => {
+  let held: Duplex | undefined;
+  const server = createServer((req, res) => {
+    res.writeHead(200, { 'content-type': 'text/plain' }).end(req.url);
+    // The other request has now taught the transport plain HTTP: let the first TLS hello fail.
+    if (req.url === '/v2/r/b') held?.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
+  });
+  let hellos = 0;
+  server.on('clientError', (_e, socket) => {
+    if (hellos++ === 0) held = socket;
+    else socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const logs: string[] = [];
+  try {
+    const t = createTransport({ env: {}, insecureRegistries: [], redactor: createRedactor(), retry: { attempts: 1 }, log: (l) => void logs.push(l) });
+    const ask = (path: string) => t.registry({ registry: host, repository: 'r', method: 'GET', path, ok: [200], maxBytes: 1024 });
+    const a = ask('/v2/r/a');
+    await new Promise<void>((r) => {
+      const wait = (): void => void (held ? r() : setImmediate(wait));
+      wait();
+    });
+    const [ra, rb] = await Promise.all([a, ask('/v2/r/b')]);
+    assert.equal([ra, rb].map((x) => ('headers' in x ? [x.status, x.body.toString()] : x)), [[200, '/v2/r/a'], [200, '/v2/r/b']]);
+    assert.equal(logs, []);
+  } finally {
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+  }
 });
 
 test.run();

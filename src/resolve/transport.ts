@@ -159,10 +159,12 @@ export function createTransport(opts: TransportOptions): Transport {
       const headers: Record<string, string> = { 'user-agent': 'meshext', ...lower(req.headers) };
       if (auth !== undefined) headers.authorization = auth;
       const once = async (): Promise<HttpResponse | NetError | RegistryError> => {
-        const res = await send(req.method, urlFor(st.scheme ?? 'https'), headers, req.body, [...req.ok, 401], req.maxBytes, req.registry);
+        const scheme = st.scheme;
+        const res = await send(req.method, urlFor(scheme ?? 'https'), headers, req.body, [...req.ok, 401], req.maxBytes, req.registry);
         // A plain-HTTP registry answers a TLS hello with garbage: where plain HTTP is allowed, try it and remember.
         // A server that answered in TLS is never downgraded, whatever was wrong with its certificate.
-        if (isNet(res) && !res.noDowngrade && st.scheme === undefined && toRegistry && plainAllowed(host)) {
+        // What counts is the scheme this attempt used: a request sent side by side may have learnt plain HTTP meanwhile.
+        if (isNet(res) && !res.noDowngrade && scheme === undefined && st.scheme !== 'https' && toRegistry && plainAllowed(host)) {
           const plain = await send(req.method, urlFor('http'), headers, req.body, [...req.ok, 401], req.maxBytes, req.registry);
           if (!isNet(plain)) st.scheme = 'http';
           return plain;
