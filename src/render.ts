@@ -269,7 +269,7 @@ function renderCluster(choice: ClusterChoice, parts: readonly MeshPart[], images
   }
   const inCluster = fleet.meshes.length > 1 && choice.cluster !== undefined ? clusterReport(report, { cluster: choice.cluster }, fleet) : report;
   const emission = emitResources(placements, inCluster);
-  if (req.apiVersions !== undefined) checkServedKinds(placements, req.apiVersions, choice.cluster, report);
+  if (req.apiVersions !== undefined) checkServedKinds(placements.map((pl, i) => ({ resolved: pl.resolved, target: placed[i]!, mesh: parts[bounds.findIndex((end) => i < end)]!.mesh })), req.apiVersions, choice.cluster, report);
   if (emission.count === 0 && !req.allowEmpty) {
     inCluster({ code: 'NOTHING_TO_RENDER', severity: 'error', message: `nothing to render: the declarations produce no resource (pass --allow-empty to print an empty stream on purpose)${note}` });
   }
