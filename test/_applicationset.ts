@@ -4,8 +4,9 @@
 // - the generator reads Argo CD's cluster secrets; `selector.matchLabels` keeps those whose labels
 //   match, and the local cluster (in-cluster), which has no secret and so no labels, only when
 //   there is no selector;
-// - each cluster yields the parameters name, nameNormalized, server, project, metadata.labels and
-//   metadata.annotations;
+// - each cluster secret yields the parameters name, nameNormalized, server, project, metadata.labels
+//   (with argocd.argoproj.io/secret-type: cluster) and metadata.annotations (when it has some); the
+//   local cluster name, nameNormalized (its name as is) and server;
 // - with goTemplate every string of the template, in maps and lists too, is a Go template over
 //   them: `{{.name}}`, `{{.metadata.labels.x}}`, `{{index .metadata.labels "x"}}`; with
 //   missingkey=error a missing key fails the generation. Any other template form throws here, so a
@@ -42,22 +43,21 @@ export function generateApplications(appset: ApplicationSet, clusters: readonly 
     const selector = g.clusters.selector?.matchLabels;
     for (const c of clusters) {
       if (selector !== undefined && (c.inCluster || !Object.entries(selector).every(([k, v]) => c.labels?.[k] === v))) continue;
-      const params: Params = {
-        name: c.name,
-        nameNormalized: normalize(c.name),
-        server: c.server,
-        project: '',
-        metadata: { labels: { ...(c.labels ?? {}) }, annotations: { ...(c.annotations ?? {}) } },
-      };
+      // The local cluster has no secret: its name (not normalized) and server only. A secret always
+      // carries the label the generator selects cluster secrets by; metadata holds labels and
+      // annotations only where the secret has some.
+      const labels = { 'argocd.argoproj.io/secret-type': 'cluster', ...(c.labels ?? {}) };
+      const metadata = { labels, ...(c.annotations && Object.keys(c.annotations).length > 0 ? { annotations: { ...c.annotations } } : {}) };
+      const params: Params = c.inCluster ? { name: c.name, nameNormalized: c.name, server: c.server } : { name: c.name, nameNormalized: normalize(c.name), server: c.server, project: '', metadata };
       apps.push(render(appset.spec.template, params, missingKeyError) as Record<string, any>);
     }
   }
   return apps;
 }
 
-/** utils.SanitizeName: lower case, anything but [a-z0-9.-] becomes '-', trimmed of '-'. */
+/** utils.SanitizeName: lower case, anything but [a-z0-9.-] becomes '-', cut to 253 characters, trimmed of '-' and '.'. */
 function normalize(name: string): string {
-  return name.toLowerCase().replace(/[^a-z0-9.-]/g, '-').replace(/^-+|-+$/g, '');
+  return name.toLowerCase().replace(/[^a-z0-9.-]/g, '-').slice(0, 253).replace(/^[-.]+|[-.]+$/g, '');
 }
 
 function render(v: unknown, params: Params, missingKeyError: boolean): unknown {

@@ -400,6 +400,8 @@ test('the ApplicationSet simulation refuses what it does not implement and honou
   assert.throws(() => generateApplications(unknown, ARGO_CLUSTERS), /not simulated/);
   const labels = { spec: { ...appset.spec, template: { x: '{{index .metadata.labels "meshext.dev/mesh"}}/{{.nameNormalized}}' } } } as ApplicationSet;
   assert.equal(generateApplications(labels, [{ name: 'Prod_EU', server: 's', labels: { 'meshext.dev/mesh': 'istio' } }]), [{ x: 'istio/prod-eu' }]);
+  // nameNormalized as Argo CD makes it: '.' and '-' trimmed from both ends.
+  assert.equal(generateApplications(labels, [{ name: '.Prod_EU/', server: 's', labels: { 'meshext.dev/mesh': 'istio' } }]), [{ x: 'istio/prod-eu' }]);
 });
 
 test.run();
