@@ -194,8 +194,11 @@ export async function render(req: RenderRequest): Promise<RenderResult> {
       return fail(1, { mesh, fleet, root, classified, lockFile });
     }
     // Evidence the render no longer keeps (its policy was removed or renamed, or spec.trust was): `meshext lock` would drop it.
+    // `meshext lock` checks every cluster's Meshes: a policy of a Mesh this render leaves out keeps its evidence.
+    const unrendered = fleet.meshes.filter((m) => !parts.some((p) => p.mesh === m)).flatMap((m) => m.trust?.policies ?? []);
     for (const [k, r] of res.resolved) {
-      const dropped = (lock.get(k)?.verified ?? []).map((v) => v.policy).filter((p) => !(r.verified ?? []).some((v) => v.policy === p));
+      const elsewhere = (p: string): boolean => unrendered.some((x) => x.name === p && x.images.some((g) => globMatches(g, k)));
+      const dropped = (lock.get(k)?.verified ?? []).map((v) => v.policy).filter((p) => !(r.verified ?? []).some((v) => v.policy === p) && !elsewhere(p));
       if (dropped.length === 0) continue;
       const [line, col] = lock.where?.(k) ?? [undefined, undefined];
       const declared = new Set(parts.flatMap((p) => p.mesh.trust?.policies.map((x) => x.name) ?? []));

@@ -88,4 +88,19 @@ test('a second Mesh with the same policies, read from the same directory, verifi
   assert.ok(by('other.yaml').every((v) => v !== undefined));
 });
 
+test('render --locked of one cluster passes when another cluster\'s Mesh verified an image both use: meshext lock keeps that evidence for the fleet, so there is nothing it would drop', async () => {
+  const dir = fleet('');
+  const env = { PATH: process.env.PATH, HOME: tmpdir(), XDG_CACHE_HOME: mkdtempSync(join(tmpdir(), 'meshext-cache-')) };
+  for (const cluster of ['other', 'signed']) {
+    const r = await runCli(['render', dir, '--offline', '--locked', '--cluster', cluster], { env });
+    assert.is(r.code, 0, `${cluster}: ${r.stderr}`);
+  }
+  // A policy no Mesh of the fleet declares any more is still evidence meshext lock would drop.
+  const lock = readFileSync(join(dir, 'meshext.lock'), 'utf8');
+  writeFileSync(join(dir, 'meshext.lock'), lock.replace('policy: filters-ci', 'policy: retired'));
+  const r = await runCli(['render', dir, '--offline', '--locked', '--cluster', 'other'], { env });
+  assert.is(r.code, 1, r.stderr);
+  assert.match(r.stderr, /for trust policy retired, which meshext lock would now drop/);
+});
+
 test.run();
