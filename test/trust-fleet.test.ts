@@ -103,4 +103,20 @@ test('render --locked of one cluster passes when another cluster\'s Mesh verifie
   assert.match(r.stderr, /for trust policy retired, which meshext lock would now drop/);
 });
 
+test('two revisions of one cluster, one with spec.trust and one without: only the resources of the Mesh that verified the image carry meshext.dev/verified-by', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'meshext-trust-revisions-'));
+  cpSync(EXAMPLE, dir, { recursive: true });
+  // Revision "a" verifies (it sorts first, so its resources are emitted first); revision "b" has no trust policy.
+  const verified = readFileSync(join(dir, 'mesh.yaml'), 'utf8').replace('metadata:\n  name: prod\nspec:\n', 'metadata:\n  name: prod\nspec:\n  cluster: prod\n  revision: a\n');
+  writeFileSync(join(dir, 'mesh.yaml'), verified);
+  writeFileSync(join(dir, 'mesh-b.yaml'), 'apiVersion: meshext.dev/v1alpha1\nkind: Mesh\nmetadata:\n  name: prod-b\nspec:\n  cluster: prod\n  revision: b\n  istioVersion: "1.28"\n  namespaces:\n  - name: payments\n  - name: shop\n');
+  const r = await runCli(['render', dir, '--offline'], { env: { PATH: process.env.PATH, HOME: tmpdir(), XDG_CACHE_HOME: mkdtempSync(join(tmpdir(), 'meshext-cache-')) } });
+  assert.is(r.code, 0, r.stderr);
+  const docs = parseAllDocuments(r.stdout).map((d) => d.toJS() as Record<string, unknown>);
+  const byRevision = (rev: string) => docs.filter((d) => (d.metadata as { labels: Record<string, string> }).labels['istio.io/rev'] === rev).map((d) => annotations(d)[VERIFIED_BY]);
+  assert.is(byRevision('a').length, 2);
+  assert.ok(byRevision('a').every((v) => v !== undefined), 'revision a verified its images');
+  assert.equal(byRevision('b'), [undefined, undefined], 'revision b has no trust policy');
+});
+
 test.run();

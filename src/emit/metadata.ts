@@ -15,7 +15,7 @@ export interface MetadataCache {
   readonly labels: Record<string, string>;
   /** Control-plane revision → the labels of its resources (with `istio.io/rev`). */
   readonly revisionLabels: Map<string, Record<string, string>>;
-  /** Source file (undefined for stdin) → image reference → annotations (null: none to write). */
+  /** Source file (undefined for stdin) → image reference and verified-by (two Meshes of a cluster may verify one image differently) → annotations (null: none to write). */
   readonly annotations: Map<string | undefined, Map<string, Record<string, string> | null>>;
 }
 
@@ -28,10 +28,11 @@ export function metadataOf(r: Resolved, namespace: string, cache?: MetadataCache
   if (cache) {
     let bySource = cache.annotations.get(r.source);
     if (!bySource) cache.annotations.set(r.source, (bySource = new Map()));
-    let annotations = bySource.get(r.imageRef);
+    const key = r.verifiedBy === undefined ? r.imageRef : `${r.imageRef}\n${r.verifiedBy}`;
+    let annotations = bySource.get(key);
     if (annotations === undefined) {
       const made = annotationsOf(r);
-      bySource.set(r.imageRef, (annotations = made === undefined ? null : markShared(made)));
+      bySource.set(key, (annotations = made === undefined ? null : markShared(made)));
     }
     let labels = cache.labels;
     if (r.revision !== undefined) {
