@@ -15,7 +15,8 @@ import { createTransport } from '../src/resolve/transport.ts';
 import { runCli } from './_cli.ts';
 import { startRegistry } from './_registry.ts';
 import type { TestRegistry } from './_registry.ts';
-import { newKey } from './_sigstore.ts';
+import { loadVerifier } from '../src/resolve/trust/load-verifier.ts';
+import { SLSA_PROVENANCE, classicAttLayer, keyInputs, newKey, randomDigest, testPolicy } from './_sigstore.ts';
 import { compatImage, env, extension, lockOf, mesh, repoWith, verifiedBy } from './_trust-cli.ts';
 
 let reg: TestRegistry;
@@ -116,6 +117,17 @@ test('a plain-HTTP registry asked twice at once (as discovery asks for the .sig 
     server.closeAllConnections();
     await new Promise((r) => server.close(r));
   }
+});
+
+test('a policy listing one attestation type twice is satisfied by one verified attestation of that type', async () => {
+  const v = await loadVerifier();
+  const key = newKey('p256');
+  const policy = testPolicy({ keys: [key], attestations: [SLSA_PROVENANCE, SLSA_PROVENANCE] });
+  const loaded = v.loadMaterial({ keys: keyInputs(policy) });
+  if ('errors' in loaded) throw new Error(JSON.stringify(loaded.errors));
+  const digest = randomDigest();
+  const r = v.verifyImage({ ref: 'registry.example.com/platform/filter', digest, own: [classicAttLayer(digest, key)] }, policy, loaded);
+  assert.ok(r.ok, r.ok ? '' : r.message);
 });
 
 test.run();

@@ -88,7 +88,8 @@ interface Evaluation {
 }
 
 function evaluate(candidates: readonly Candidate[], digest: string, ctx: Context, checkAll: boolean): Evaluation {
-  const wanted = ctx.policy.attestations;
+  // Each type once: a type listed twice is still satisfied by one attestation of it.
+  const wanted = [...new Set(ctx.policy.attestations)];
   const covered = new Map<string, Judged>();
   let signature: Judged | undefined;
   const judged: Judged[] = [];
