@@ -17,7 +17,7 @@ import { startRegistry } from './_registry.ts';
 import type { TestRegistry } from './_registry.ts';
 import { loadVerifier } from '../src/resolve/trust/load-verifier.ts';
 import { SLSA_PROVENANCE, classicAttLayer, keyInputs, newKey, randomDigest, testPolicy } from './_sigstore.ts';
-import { compatImage, env, extension, lockOf, mesh, repoWith, verifiedBy } from './_trust-cli.ts';
+import { compatImage, env, extension, lockOf, mesh, repoWith, signClassic, verifiedBy } from './_trust-cli.ts';
 
 let reg: TestRegistry;
 test.before(async () => {
@@ -128,6 +128,27 @@ test('a policy listing one attestation type twice is satisfied by one verified a
   const digest = randomDigest();
   const r = v.verifyImage({ ref: 'registry.example.com/platform/filter', digest, own: [classicAttLayer(digest, key)] }, policy, loaded);
   assert.ok(r.ok, r.ok ? '' : r.message);
+});
+
+test('meshext lock --cluster keeps the evidence another cluster\'s policy holds for an image both clusters use (its pin unchanged), so that cluster still renders offline', async () => {
+  const img = await compatImage(reg, 'review/shared');
+  const key = newKey('p256');
+  await signClassic(reg, 'review/shared', img.digest, [key]);
+  const ref = `${reg.host}/review/shared:v1`;
+  const meshOf = (cluster: string) =>
+    mesh(`policies:\n- name: ${cluster}-platform\n  images: ["${reg.host}/review/**"]\n  keys: [cosign.pub]`).replace('metadata: {name: mesh}\nspec:\n', `metadata: {name: ${cluster}}\nspec:\n  cluster: ${cluster}\n`);
+  const dir = repoWith({ 'a/mesh.yaml': meshOf('a'), 'a/cosign.pub': key.pem, 'b/mesh.yaml': meshOf('b'), 'b/cosign.pub': key.pem, 'ext.yaml': extension('ext', ref) });
+  const all = await runCli(['lock', dir], { env: env() });
+  assert.is(all.code, 0, all.stderr);
+  const policies = () => lockOf(dir).images[ref].verified.map((v: { policy: string }) => v.policy).sort();
+  assert.equal(policies(), ['a-platform', 'b-platform']);
+  const one = await runCli(['lock', dir, '--cluster', 'a'], { env: env() });
+  assert.is(one.code, 0, one.stderr);
+  assert.equal(policies(), ['a-platform', 'b-platform']);
+  const b = await runCli(['render', dir, '--cluster', 'b', '--offline', '--locked'], { env: env() });
+  assert.is(b.code, 0, b.stderr);
+  assert.equal(verifiedBy(b.stdout), { 'WasmPlugin/ext': `key ${key.id}` });
+  assert.is((await runCli(['lock', dir, '--check'], { env: env() })).code, 0);
 });
 
 test.run();

@@ -48,7 +48,7 @@ export const run: Command = async (args, io) => {
     const fresh = result.images;
     const diagnostics = result.diagnostics;
     result = await render({ ...fleet, mode: 'render' });
-    images = new Map([...result.images, ...fresh]);
+    images = new Map([...result.images, ...[...fresh].map(([k, r]) => [k, withOthersEvidence(r, result.images.get(k))] as const)]);
     result = { ...result, diagnostics: [...diagnostics, ...result.diagnostics] };
   } else images = result.images;
   printDiagnostics(io, result.diagnostics, result.root);
@@ -73,3 +73,15 @@ export const run: Command = async (args, io) => {
   io.stderr(`meshext: wrote ${result.lockFile} (${entries.size} image${entries.size === 1 ? '' : 's'})\n`);
   return EXIT.ok;
 };
+
+/**
+ * A cluster's fresh entry for an image other clusters use too: their policies' evidence (as the
+ * fleet's render verified it) is kept while the pin has not moved, in the fleet's order, so the
+ * lock is what `meshext lock` of the whole fleet writes. After a move it is about the old digest.
+ */
+function withOthersEvidence(fresh: ResolvedImage, fleet: ResolvedImage | undefined): ResolvedImage {
+  if (fleet?.verified === undefined || fleet.digest !== fresh.digest || fleet.url !== fresh.url || fleet.moduleSha256 !== fresh.moduleSha256) return fresh;
+  const own = fresh.verified ?? [];
+  const verified = [...fleet.verified.map((v) => own.find((x) => x.policy === v.policy) ?? v), ...own.filter((x) => !fleet.verified!.some((v) => v.policy === x.policy))];
+  return { ...fresh, verified };
+}
