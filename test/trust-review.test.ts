@@ -151,4 +151,20 @@ test('meshext lock --cluster keeps the evidence another cluster\'s policy holds 
   assert.is((await runCli(['lock', dir, '--check'], { env: env() })).code, 0);
 });
 
+test('a trustedRoot path that names a file of secrets (not JSON) fails naming the file, without quoting any of its content', async () => {
+  const img = await compatImage(reg, 'review/root-secret');
+  const key = newKey('p256');
+  const secret = 'hunter2-Secr3t-value';
+  const dir = repoWith({
+    'mesh.yaml': mesh(`trustedRoot: .env\npolicies:\n- name: p\n  images: ["${reg.host}/review/**"]\n  keys: [k.pub]`),
+    'k.pub': key.pem,
+    '.env': `PASSWORD=${secret}\n`,
+    'ext.yaml': extension('ext', `${reg.host}/review/root-secret:v1`),
+  });
+  const out = await runCli(['render', dir], { env: env() });
+  assert.is(out.code, 1, `${img.digest}: ${out.stderr}`);
+  assert.match(out.stderr, 'trustedRoot .env: the trusted root is not valid JSON');
+  assert.not.ok(out.stderr.includes('PASSWORD') || out.stderr.includes(secret), out.stderr);
+});
+
 test.run();

@@ -103,7 +103,9 @@ function parseRoot(text: string, publicGood: boolean): RootMaterial | string {
   try {
     json = JSON.parse(text);
   } catch (e) {
-    return `${what} is not valid JSON (${(e as Error).message})`;
+    // Not the parser's message: it quotes the text, and a path mistyped to a secret must not print it.
+    const at = /at position (\d+)/.exec((e as Error).message)?.[1];
+    return `${what} is not valid JSON${at !== undefined ? ` (at character ${at})` : ''}`;
   }
   const mediaType = (json as { mediaType?: unknown } | null)?.mediaType;
   if (typeof json !== 'object' || json === null || Array.isArray(json) || typeof mediaType !== 'string' || !mediaType.startsWith('application/vnd.dev.sigstore.trustedroot')) {
