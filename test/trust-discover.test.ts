@@ -11,6 +11,7 @@ import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import type { Discovery, Found } from '../src/model/trust.ts';
+import { MAX_CANDIDATE_BYTES_PER_SOURCE } from '../src/resolve/trust/discover.ts';
 import { nowMs } from '../src/model/clock.ts';
 import { createDeadline } from '../src/resolve/deadline.ts';
 import { createLiveResolver } from '../src/resolve/live-resolver.ts';
@@ -174,6 +175,27 @@ test('a .sig manifest of 40 layers: the first 32 are read, in manifest order; th
     layers.slice(0, 32).map((l) => l.payload.toString('utf8')),
   );
   assert.equal(logs, [`signatures of ${reg.host}/${repo}@${img.digest}: tag ${tagOf(img.digest)}.sig has 40 signature layers; only the first 32 are read`]);
+});
+
+test('a .sig manifest whose layers add up to more than the byte budget: layers are read in manifest order while they fit, the rest skipped and logged, the same on every run', async () => {
+  const repo = 'disc/heavy-layers';
+  const img = await subjectImage(repo);
+  // 12 layers of 1,000,000 bytes each: each under the per-signature cap, 12 MB together.
+  const layers = Array.from({ length: 12 }, (_, n) => ({ payload: Buffer.alloc(1_000_000, 97 + n), annotations: classicAnnotations(n) }));
+  await pushClassic(reg, repo, img.digest, layers);
+  const fits = Math.floor(MAX_CANDIDATE_BYTES_PER_SOURCE / 1_000_000);
+  for (let run = 0; run < 2; run++) {
+    logs.length = 0;
+    const before = reg.requests().length;
+    const got = (await resolver().discover(ref(`${reg.host}/${repo}:latest`), img.digest, { attestations: false })) as Discovery;
+    assert.equal(
+      got.found.map((f) => (f as { payload: Buffer }).payload[0]),
+      layers.slice(0, fits).map((l) => l.payload[0]),
+    );
+    assert.is(logs.length, 12 - fits, logs.join('\n'));
+    assert.match(logs[0]!, new RegExp(`layer sha256:[0-9a-f]{64} \\(1000000 bytes\\) would take the layers read past ${MAX_CANDIDATE_BYTES_PER_SOURCE} bytes; skipped$`));
+    assert.is(requestsSince(before).filter((l) => l.startsWith(`GET /v2/${repo}/blobs/`)).length, fits, 'skipped layers are never fetched');
+  }
 });
 
 test('a second discovery takes every manifest and blob from the cache, but asks the tags and the referrers API again', async () => {

@@ -34,7 +34,14 @@ export const EMPTY_MEDIA = 'application/vnd.oci.empty.v1+json';
 /** A signature payload, an attestation envelope or a bundle is a few KiB; anything larger is not one. */
 export const MAX_SIGNATURE_BYTES = 1024 * 1024;
 /** A referrer's manifest is under 1 KiB when it holds a bundle. */
-export const MAX_REFERRER_MANIFEST_BYTES = 64 * 1024;
+export const MAX_REFERRER_MANIFEST_BYTES = 16 * 1024;
+/**
+ * What one tag's layers, or one digest's referrer bundles, may add up to: a handful of signers
+ * need a few KiB each, and a hostile registry must not make a render hold gigabytes (16 images
+ * at once, each with its index). Chosen in order from declared sizes, so what is read never
+ * depends on timing.
+ */
+export const MAX_CANDIDATE_BYTES_PER_SOURCE = 8 * 1024 * 1024;
 /** Referrers read per digest: enough for every signer and attestation type in use, bounded against a flood. */
 export const MAX_REFERRERS = 64;
 /** Layers read from a `.sig` or `.att` manifest (each signing appends one). */
@@ -85,7 +92,8 @@ async function classicLayers(ctx: RepoContext, tag: string, at: FoundAt, mediaTy
   const layers = m.layers.filter((l) => l.mediaType === mediaType);
   if (layers.length < m.layers.length) log(`tag ${tag}: ${m.layers.length - layers.length} layer(s) not of type ${mediaType} skipped`);
   if (layers.length > MAX_SIGNATURE_LAYERS) log(`tag ${tag} has ${layers.length} signature layers; only the first ${MAX_SIGNATURE_LAYERS} are read`);
-  const read = await inOrder(layers.slice(0, MAX_SIGNATURE_LAYERS), async (l): Promise<Found | undefined | ResolveFailure> => {
+  const within = withinBudget(layers.slice(0, MAX_SIGNATURE_LAYERS), (l) => (l.size > MAX_SIGNATURE_BYTES ? 0 : l.size), (l) => log(`tag ${tag}: layer ${l.digest} (${l.size} bytes) would take the layers read past ${MAX_CANDIDATE_BYTES_PER_SOURCE} bytes; skipped`));
+  const read = await inOrder(within, async (l): Promise<Found | undefined | ResolveFailure> => {
     if (l.size > MAX_SIGNATURE_BYTES) {
       log(`tag ${tag}: layer ${l.digest} is ${l.size} bytes, more than the ${MAX_SIGNATURE_BYTES} a signature can be; skipped`);
       return undefined;
@@ -117,8 +125,28 @@ async function referrerBundles(
   if (chosen.length > MAX_REFERRERS) {
     log(`${chosen.length} referrers listed; only ${MAX_REFERRERS} are read (bundle artifact types first, then by digest), ${chosen.length - MAX_REFERRERS} skipped`);
   }
-  const read = await inOrder(chosen.slice(0, MAX_REFERRERS), (e) => bundleOf(ctx, digest, at, e.desc, log));
+  const layers = await inOrder(chosen.slice(0, MAX_REFERRERS), (e) => bundleLayerOf(ctx, digest, e.desc, log));
+  if (isFailure(layers)) return layers;
+  const bundles = withinBudget(
+    layers.filter((l) => l !== undefined),
+    (l) => l.layer.size,
+    (l) => log(`referrer ${l.referrer}: its bundle (${l.layer.size} bytes) would take the bundles read past ${MAX_CANDIDATE_BYTES_PER_SOURCE} bytes; skipped`),
+  );
+  const read = await inOrder(bundles, (l) => bundleOf(ctx, at, l, log));
   return isFailure(read) ? read : { at, found: read.filter((f) => f !== undefined) };
+}
+
+/** The items, in order, whose sizes fit the budget together; `skip` is told of each left out. */
+function withinBudget<T>(items: readonly T[], size: (item: T) => number, skip: (item: T) => void): T[] {
+  let left = MAX_CANDIDATE_BYTES_PER_SOURCE;
+  return items.filter((item) => {
+    if (size(item) <= left) {
+      left -= size(item);
+      return true;
+    }
+    skip(item);
+    return false;
+  });
 }
 
 /** Descriptors that say they hold a bundle first, then those that say nothing useful (cosign ≤ 3.0.6), then the rest; by digest within each. */
@@ -188,8 +216,8 @@ function referrerList(bytes: Buffer): { entries: Listed[]; invalid: number } | s
   return { entries, invalid };
 }
 
-/** The bundle a referrer holds, undefined when it is not a bundle about `digest`. */
-async function bundleOf(ctx: RepoContext, digest: string, at: FoundAt, d: Descriptor, log: (line: string) => void): Promise<Found | undefined | ResolveFailure> {
+/** The bundle layer a referrer holds, undefined when it is not a bundle about `digest`. */
+async function bundleLayerOf(ctx: RepoContext, digest: string, d: Descriptor, log: (line: string) => void): Promise<{ readonly referrer: string; readonly layer: Descriptor } | undefined | ResolveFailure> {
   if (d.mediaType !== MEDIA.ociManifest) return undefined;
   if (d.size > MAX_REFERRER_MANIFEST_BYTES) {
     log(`referrer ${d.digest} is ${d.size} bytes, more than the ${MAX_REFERRER_MANIFEST_BYTES} a bundle's manifest can be; skipped`);
@@ -212,12 +240,17 @@ async function bundleOf(ctx: RepoContext, digest: string, at: FoundAt, d: Descri
     log(`referrer ${d.digest}: its bundle is ${layer!.size} bytes, more than the ${MAX_SIGNATURE_BYTES} a bundle can be; skipped`);
     return undefined;
   }
-  const blob = await fetchBlob(ctx, layer!, MAX_SIGNATURE_BYTES);
-  if (isFailure(blob)) return failure(blob.code, `referrer ${d.digest}: ${blob.message}`);
+  return { referrer: d.digest, layer: layer! };
+}
+
+/** The bundle itself, parsed; undefined when it is not JSON. */
+async function bundleOf(ctx: RepoContext, at: FoundAt, l: { readonly referrer: string; readonly layer: Descriptor }, log: (line: string) => void): Promise<Found | undefined | ResolveFailure> {
+  const blob = await fetchBlob(ctx, l.layer, MAX_SIGNATURE_BYTES);
+  if (isFailure(blob)) return failure(blob.code, `referrer ${l.referrer}: ${blob.message}`);
   try {
     return { kind: 'bundle', at, json: JSON.parse(blob.toString('utf8')) as unknown };
   } catch {
-    log(`referrer ${d.digest}: its bundle ${layer!.digest} is not valid JSON; skipped`);
+    log(`referrer ${l.referrer}: its bundle ${l.layer.digest} is not valid JSON; skipped`);
     return undefined;
   }
 }
