@@ -18,7 +18,7 @@ import { expandExtension } from './expand/expand-extension.ts';
 import { checkPlacements, placeExtensions, tenantElsewhere } from './expand/select-clusters.ts';
 import type { Target } from './expand/target.ts';
 import { fieldPath } from './expand/field-path.ts';
-import { isPseudoFile } from './model/where.ts';
+import { at, isPseudoFile } from './model/where.ts';
 import type { Lock } from './resolve/lock.ts';
 import { LOCK_FILE, readLock } from './resolve/lock.ts';
 import type { ImageUse, LiveResolverLike } from './resolve/resolve-images.ts';
@@ -391,7 +391,13 @@ async function verifyParts(parts: readonly MeshPart[], res: ResolveResult, opts:
     if (g) g.parts.push(p);
     else groups.set(key, { trust: p.mesh.trust, parts: [p] });
   }
-  if (groups.size === 0) return { resolved: bare, imagesOf: () => bareImages, failed: false };
+  if (groups.size === 0) {
+    // A bundle location with nothing to check it against is most likely a policy forgotten.
+    for (const u of imageUses(parts.flatMap((p) => p.targets))) {
+      if (u.signature !== undefined) report(at(u.origin, [...u.path.slice(0, -1), 'signature'], 'NOT_VERIFIED', `signature is read only to verify the module against the Mesh's spec.trust, which this Mesh does not declare: ${u.image} renders unverified`, 'warning'));
+    }
+    return { resolved: bare, imagesOf: () => bareImages, failed: false };
+  }
   const merged = new Map(bare);
   const imagesByPart = new Map<MeshPart, ReadonlyMap<string, ResolvedImage>>();
   const reports: ImageReport[] = [];
