@@ -96,7 +96,7 @@ export interface RenderResult {
   readonly resolved: readonly Resolved[];
   readonly targets: readonly Target[];
   readonly diagnostics: readonly Diagnostic[];
-  /** 0 rendered, 1 invalid input, 3 image resolution failed. */
+  /** 0 rendered, 1 invalid input, 3 image resolution or verification failed. */
   readonly exitCode: 0 | 1 | 3;
   /** The render's Mesh: the first of the cluster rendered. */
   readonly mesh?: Mesh;

@@ -32,7 +32,7 @@ Run \`meshext <command> --help\` for a command's options.
 
 kustomize: with no arguments and a ResourceList on stdin, meshext runs as a KRM function;
 with one argument naming a file (an ExtensionGenerator config), as a legacy exec plugin.
-Exit codes: 0 rendered, 1 invalid input, 2 bad usage, 3 image resolution failed.
+Exit codes: 0 rendered, 1 invalid input, 2 bad usage, 3 image resolution or verification failed.
 `;
 
 export async function cli(io: Io): Promise<number> {
