@@ -29,11 +29,20 @@ export function writeBeside(path: string, text: string): string {
   return fillBeside(path, (fd) => writeFileSync(fd, text));
 }
 
-/** Whole file or nothing: written beside the target, then renamed over it. */
-export function writeAtomic(path: string, text: string): void {
+/**
+ * Whole file or nothing: written beside the target, then renamed over it. Undefined when written;
+ * otherwise why not (the errno code), with nothing left behind.
+ */
+export function writeAtomic(path: string, text: string): string | undefined {
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-  writeFileSync(tmp, text);
-  renameSync(tmp, path);
+  try {
+    writeFileSync(tmp, text);
+    renameSync(tmp, path);
+    return undefined;
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    return (e as NodeJS.ErrnoException).code ?? String(e);
+  }
 }
 
 function fillBeside(path: string, fill: (fd: number) => void): string {

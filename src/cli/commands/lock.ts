@@ -69,7 +69,8 @@ export const run: Command = async (args, io) => {
     }
     return EXIT.ok;
   }
-  writeAtomic(result.lockFile, text);
+  const failed = writeAtomic(result.lockFile, text);
+  if (failed !== undefined) return usageError(io, 'lock', `cannot write ${result.lockFile}: ${failed}; the lock is unchanged`);
   io.stderr(`meshext: wrote ${result.lockFile} (${entries.size} image${entries.size === 1 ? '' : 's'})\n`);
   return EXIT.ok;
 };

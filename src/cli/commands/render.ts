@@ -67,9 +67,13 @@ export const run: Command = async (args, io) => {
     return EXIT.ok;
   }
   const text = serialize(result.resources, format as Format);
-  if (typeof p.values.output === 'string') writeAtomic(resolve(io.cwd, p.values.output), text);
-  else io.stdout(text);
-  return EXIT.ok;
+  if (typeof p.values.output !== 'string') {
+    io.stdout(text);
+    return EXIT.ok;
+  }
+  const file = resolve(io.cwd, p.values.output);
+  const failed = writeAtomic(file, text);
+  return failed === undefined ? EXIT.ok : usageError(io, 'render', `cannot write ${file}: ${failed}; nothing was written`);
 };
 
 /** DIR/<cluster>.yaml for every cluster, each written whole or not at all; other files in DIR are named, never removed. */
