@@ -51,6 +51,16 @@ export function buildFleet(meshDocs: readonly LoadedDocument[], namespaceDocs: r
       report(at(originOf(d), ['spec', 'cluster'], 'MESH_CONFLICT', `a second Mesh for cluster "${cluster}" ${rev ? `and revision "${rev}"` : 'with no revision'} (the first: ${describe(first)}); a cluster has one Mesh per control-plane revision`));
     } else seen.set(key, d);
   }
+  // --all-clusters writes DIR/<cluster>.yaml: two names that differ only in case would be one file
+  // on a case-insensitive file system (macOS, Windows), one cluster's output silently replacing the other's.
+  const byLower = new Map<string, string>();
+  for (const cluster of clusters) {
+    const other = byLower.get(cluster.toLowerCase());
+    if (other !== undefined) {
+      const d = docs.find((x) => clusterOf(x) === cluster)!;
+      report(at(originOf(d), ['spec', 'cluster'], 'MESH_CONFLICT', `cluster "${cluster}" differs from cluster "${other}" only in case; their files would be one on a case-insensitive file system: rename one`));
+    } else byLower.set(cluster.toLowerCase(), cluster);
+  }
   // A Mesh with no revision labels nothing, so every revision's istiod reads its resources: beside
   // another revision's Mesh, that revision's proxies would run both.
   for (const cluster of clusters) {
