@@ -10,6 +10,7 @@ import { fetchBlob } from './blob.ts';
 import { createContentCache } from './cache.ts';
 import { classifyImage } from './formats.ts';
 import { fetchHttpModule } from './http-module.ts';
+import { inPool } from './in-pool.ts';
 import { manifestBytesByDigest, resolvePlatformManifest } from './manifest.ts';
 import type { RepoContext } from './manifest.ts';
 import { createRedactor } from './redact.ts';
@@ -236,12 +237,4 @@ export function createLiveResolver(opts: LiveResolverOptions): LiveResolver {
       return isFailure(pm) ? named(ref, pm) : pm.digest;
     });
   }
-}
-
-async function inPool<T>(items: readonly T[], size: number, run: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) await run(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(size, items.length) }, worker));
 }

@@ -57,29 +57,14 @@ export interface ResolveResult {
 }
 
 export async function resolveImages(uses: readonly ImageUse[], opts: ResolveOptions, report: Sink): Promise<ResolveResult> {
-  const byImage = new Map<string, ImageRef>();
-  const usesOf = new Map<string, ImageUse[]>();
-  let failed = false;
-  for (const u of uses) {
-    if (!byImage.has(u.image)) {
-      const p = parseImageRef(u.image);
-      if ('error' in p) {
-        report(at(u.origin, u.path, 'INVALID_REFERENCE', p.error));
-        failed = true;
-        continue;
-      }
-      byImage.set(u.image, p.ref);
-    }
-    const canonical = byImage.get(u.image)!.canonical;
-    const list = usesOf.get(canonical);
-    if (list) list.push(u);
-    else usesOf.set(canonical, [u]);
-  }
+  const { byImage, usesOf, invalid } = usesByReference(uses);
+  let failed = invalid.length > 0;
+  for (const { use, error } of invalid) report(at(use.origin, use.path, 'INVALID_REFERENCE', error));
   const refs = uniqueRefs([...byImage.values()]);
   const resolved = new Map<string, ResolvedImage>();
   const toResolve: ImageRef[] = [];
   const fail = (canonical: string, code: Diagnostic['code'], message: string, severity: 'error' | 'warning' = 'error') => {
-    for (const u of dedupeOrigins(usesOf.get(canonical) ?? [])) report(at(u.origin, u.path, code, message, severity));
+    for (const u of usesOf.get(canonical) ?? []) report(at(u.origin, u.path, code, message, severity));
     if (severity === 'error') failed = true;
   };
   for (const ref of refs) {
@@ -141,12 +126,36 @@ function uniqueRefs(refs: readonly ImageRef[]): ImageRef[] {
   return [...seen.keys()].sort().map((k) => seen.get(k)!);
 }
 
-function dedupeOrigins(uses: readonly ImageUse[]): ImageUse[] {
+/**
+ * The uses grouped by the reference they name: each image string parsed once, each reference's
+ * uses listed once per place (declaration line and field), so a message about an image is
+ * reported at every place that names it and at none twice; and the uses that name no valid reference.
+ */
+export function usesByReference(uses: readonly ImageUse[]): {
+  readonly byImage: ReadonlyMap<string, ImageRef>;
+  readonly usesOf: ReadonlyMap<string, readonly ImageUse[]>;
+  readonly invalid: readonly { readonly use: ImageUse; readonly error: string }[];
+} {
+  const byImage = new Map<string, ImageRef>();
+  const usesOf = new Map<string, ImageUse[]>();
+  const invalid: { use: ImageUse; error: string }[] = [];
   const seen = new Set<string>();
-  return uses.filter((u) => {
-    const k = `${u.origin.file}:${u.origin.line}:${u.path.join('.')}`;
-    if (seen.has(k)) return false;
-    seen.add(k);
-    return true;
-  });
+  for (const u of uses) {
+    if (!byImage.has(u.image)) {
+      const p = parseImageRef(u.image);
+      if ('error' in p) {
+        invalid.push({ use: u, error: p.error });
+        continue;
+      }
+      byImage.set(u.image, p.ref);
+    }
+    const canonical = byImage.get(u.image)!.canonical;
+    const place = `${canonical}|${u.origin.file}:${u.origin.line}:${u.path.join('.')}`;
+    if (seen.has(place)) continue;
+    seen.add(place);
+    const list = usesOf.get(canonical);
+    if (list) list.push(u);
+    else usesOf.set(canonical, [u]);
+  }
+  return { byImage, usesOf, invalid };
 }

@@ -9,9 +9,11 @@ import type { ResolvedImage } from '../model/image.ts';
 import type { Discovery, Found, FoundAt, Trust, TrustPolicy, TrustSite, Verification } from '../model/trust.ts';
 import type { ResolveFailure } from './registry-error.ts';
 import { at } from '../model/where.ts';
+import { inPool } from './in-pool.ts';
 import type { Lock } from './lock.ts';
 import { parseImageRef } from './reference.ts';
 import type { ImageRef } from './reference.ts';
+import { usesByReference } from './resolve-images.ts';
 import type { ImageUse, LiveResolverLike } from './resolve-images.ts';
 import { globMatches } from './trust/glob.ts';
 import { loadVerifier } from './trust/load-verifier.ts';
@@ -73,7 +75,7 @@ export async function verifyImages(resolved: ReadonlyMap<string, ResolvedImage>,
   }
   const reports: ImageReport[] = [];
   let failed = false;
-  const usesOf = groupUses(uses);
+  const { usesOf } = usesByReference(uses);
   // A declaration's `signature` locates an http(s) module's bundle; one module, one location.
   const signatures = new Map<string, string>();
   for (const [canonical, list] of usesOf) {
@@ -156,14 +158,6 @@ export async function verifyImages(resolved: ReadonlyMap<string, ResolvedImage>,
 
 /** Images checked at once: each asks for its .sig tag and its referrers side by side, so up to twice this many requests are in flight. */
 const VERIFY_CONCURRENCY = 16;
-
-async function inPool<T>(items: readonly T[], size: number, run: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) await run(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(size, items.length) }, worker));
-}
 
 interface Problem {
   readonly code: DiagnosticCode;
@@ -412,20 +406,4 @@ async function loadTrustMaterial(trust: Trust, opts: VerifyOptions, report: Sink
   }
   for (const d of problems) report(d);
   return null;
-}
-
-function groupUses(uses: readonly ImageUse[]): Map<string, ImageUse[]> {
-  const out = new Map<string, ImageUse[]>();
-  const seen = new Set<string>();
-  for (const u of uses) {
-    const p = parseImageRef(u.image);
-    if ('error' in p) continue;
-    const k = `${p.ref.canonical}|${u.origin.file}:${u.origin.line}:${u.path.join('.')}`;
-    if (seen.has(k)) continue;
-    seen.add(k);
-    const list = out.get(p.ref.canonical);
-    if (list) list.push(u);
-    else out.set(p.ref.canonical, [u]);
-  }
-  return out;
 }
