@@ -11,7 +11,6 @@ import type { ResolveFailure } from './registry-error.ts';
 import { at } from '../model/where.ts';
 import { inPool } from './in-pool.ts';
 import type { Lock } from './lock.ts';
-import { parseImageRef } from './reference.ts';
 import type { ImageRef } from './reference.ts';
 import { usesByReference } from './resolve-images.ts';
 import type { ImageUse, LiveResolverLike } from './resolve-images.ts';
@@ -75,7 +74,8 @@ export async function verifyImages(resolved: ReadonlyMap<string, ResolvedImage>,
   }
   const reports: ImageReport[] = [];
   let failed = false;
-  const { usesOf } = usesByReference(uses);
+  const { byImage, usesOf } = usesByReference(uses);
+  const refOf = new Map([...byImage.values()].map((r) => [r.canonical, r]));
   // A declaration's `signature` locates an http(s) module's bundle; one module, one location.
   const signatures = new Map<string, string>();
   for (const [canonical, list] of usesOf) {
@@ -92,7 +92,6 @@ export async function verifyImages(resolved: ReadonlyMap<string, ResolvedImage>,
       failed = true;
     }
   }
-  const signatureOf = (canonical: string): string | undefined => signatures.get(canonical);
   const enforce = trust.mode === 'enforce';
   const fail = (canonical: string, code: DiagnosticCode, message: string, severity: 'error' | 'warning' = enforce ? 'error' : 'warning'): void => {
     const list = usesOf.get(canonical) ?? [];
@@ -135,8 +134,7 @@ export async function verifyImages(resolved: ReadonlyMap<string, ResolvedImage>,
     if (opts.mode === 'none') return;
     const got = await getVerifier();
     if (got === null) return;
-    const ref = (parseImageRef(canonical) as { ref: ImageRef }).ref;
-    const session = new ImageSession(ref, image, got, getLive, signatureOf(canonical), opts.prefetched);
+    const session = new ImageSession(refOf.get(canonical)!, image, got, getLive, signatures.get(canonical), opts.prefetched);
     const policyReports: PolicyReport[] = [];
     const verified: Verification[] = [];
     for (const policy of policies) {
