@@ -31,14 +31,17 @@ export interface OrderChanges {
 export const ORDER_DIFF_NOTE = 'moved: the order among the extensions present on both sides changed (those outside a longest common subsequence of the two chains); was: the position in the REF chain; a phase or priority change that keeps the order is not a move (wasPhase, wasPriority); removed entries sit right after their previous neighbour in the REF chain';
 
 export function diffOrder(current: readonly NamespaceOrder[], ref: readonly NamespaceOrder[]): NamespaceOrder[] {
-  const names = [...new Set([...current.map((n) => n.namespace), ...ref.map((n) => n.namespace)])].sort(cmp);
+  // Keyed once: a repository can have tens of thousands of namespaces.
+  const nowOf = new Map(current.map((n) => [n.namespace, n.groups]));
+  const beforeOf = new Map(ref.map((n) => [n.namespace, n.groups]));
+  const names = [...new Set([...nowOf.keys(), ...beforeOf.keys()])].sort(cmp);
   return names.map((namespace) => {
-    const now = current.find((n) => n.namespace === namespace)?.groups ?? [];
-    const before = ref.find((n) => n.namespace === namespace)?.groups ?? [];
-    const selectors = [...new Set([...now.map((g) => g.selector), ...before.map((g) => g.selector)])].sort(cmp);
+    const now = new Map((nowOf.get(namespace) ?? []).map((g) => [g.selector, g]));
+    const before = new Map((beforeOf.get(namespace) ?? []).map((g) => [g.selector, g]));
+    const selectors = [...new Set([...now.keys(), ...before.keys()])].sort(cmp);
     const groups = selectors.map((selector): WorkloadGroup => {
-      const a = now.find((g) => g.selector === selector);
-      const b = before.find((g) => g.selector === selector);
+      const a = now.get(selector);
+      const b = before.get(selector);
       return { selector, chain: diffChain(a?.chain ?? [], b?.chain ?? []), warnings: a?.warnings ?? [] };
     });
     return { namespace, groups };
