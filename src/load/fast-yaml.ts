@@ -19,7 +19,7 @@
 // of documents down to block collections, block scalars, flow collections and the line helpers.
 
 import { COLON, COMMA, DASH, DQUOTE, GIVE_UP, HASH, LBRACE, LBRACKET, NL, RBRACE, RBRACKET, SPACE, SQUOTE, plainEnd, plainStart, quoted, resolvePlain } from './fast-yaml-scalars.ts';
-import { inWrittenOrder, mayMoveFirst } from './in-written-order.ts';
+import { inWrittenOrder, mayMoveFirst, setOwn } from './in-written-order.ts';
 
 export type Path = readonly (string | number)[];
 
@@ -596,6 +596,5 @@ function writtenKeys(map: Record<string, unknown>, key: string, written: string[
 /** A field as the library sets it: an own data property even where the prototype has the name. */
 function setField(map: Record<string, unknown>, key: string, value: unknown): void {
   if (Object.hasOwn(map, key) || key === '__proto__') throw GIVE_UP; // duplicates are the library's error to report
-  if (key in map) Object.defineProperty(map, key, { value, writable: true, enumerable: true, configurable: true });
-  else map[key] = value;
+  setOwn(map, key, value);
 }
