@@ -13,6 +13,8 @@ export const INPUT_OPTIONS = {
   locked: { type: 'boolean' },
   'allow-empty': { type: 'boolean' },
   namespace: { type: 'string', short: 'n' },
+  // A repository may hold a Mesh per cluster; a render is for one of them (`requestOf` reads it).
+  cluster: { type: 'string' },
 } as const;
 
 export const INPUT_HELP = `  PATH...            files or directories of declarations (default .); - reads stdin

@@ -30,7 +30,7 @@ ${TIMEOUT_HELP}
 `;
 
 export const run: Command = async (args, io) => {
-  const p = parse(args, { lock: INPUT_OPTIONS.lock, namespace: INPUT_OPTIONS.namespace, ...TIMEOUT_OPTION, check: { type: 'boolean' } });
+  const p = parse(args, { lock: INPUT_OPTIONS.lock, namespace: INPUT_OPTIONS.namespace, cluster: INPUT_OPTIONS.cluster, ...TIMEOUT_OPTION, check: { type: 'boolean' } });
   if (typeof p === 'string') return usageError(io, 'lock', p);
   if (p.values.help) {
     io.stdout(HELP);

@@ -29,7 +29,7 @@ ${TIMEOUT_HELP}
 `;
 
 export const run: Command = async (args, io) => {
-  const p = parse(args, { lock: INPUT_OPTIONS.lock, offline: INPUT_OPTIONS.offline, namespace: INPUT_OPTIONS.namespace, ...ALL_CLUSTERS_OPTION, ...TIMEOUT_OPTION, format: { type: 'string' } });
+  const p = parse(args, { lock: INPUT_OPTIONS.lock, offline: INPUT_OPTIONS.offline, namespace: INPUT_OPTIONS.namespace, cluster: INPUT_OPTIONS.cluster, ...ALL_CLUSTERS_OPTION, ...TIMEOUT_OPTION, format: { type: 'string' } });
   if (typeof p === 'string') return usageError(io, 'verify', p);
   if (p.values.help) {
     io.stdout(HELP);
