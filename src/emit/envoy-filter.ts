@@ -7,6 +7,7 @@
 import type { IstioPhase, TrafficMatch } from '../model/extension.ts';
 import type { Plain } from './to-yaml.ts';
 import { markShared } from './to-yaml.ts';
+import { API_VERSION_OF } from './resource.ts';
 import type { Resolved } from './resource.ts';
 import type { MetadataCache } from './metadata.ts';
 import { metadataOf, sortedRecord } from './metadata.ts';
@@ -39,7 +40,7 @@ export function emitEnvoyFilter(r: Resolved, namespace: string, metadata?: Metad
   for (const match of parts.matches) patches.push({ applyTo: 'HTTP_FILTER', match, patch: { operation: 'INSERT_BEFORE', value: { name: filterName, config_discovery: parts.discovery } } });
   spec.configPatches = patches;
   spec.priority = parts.priority;
-  return { apiVersion: 'networking.istio.io/v1alpha3', kind: 'EnvoyFilter', metadata: metadataOf(r, namespace, metadata), spec };
+  return { apiVersion: API_VERSION_OF.EnvoyFilter, kind: 'EnvoyFilter', metadata: metadataOf(r, namespace, metadata), spec };
 }
 
 /**

@@ -3,6 +3,13 @@
 import type { EnvVar, IstioPhase, MaistraPhase, OutputKind, PluginConfig, TargetRef, TrafficMatch } from '../model/extension.ts';
 import type { Origin } from '../model/extension.ts';
 
+/** The apiVersion each output kind is emitted with: what the emitters write and the served-kinds check looks for. */
+export const API_VERSION_OF: Readonly<Record<OutputKind, string>> = {
+  WasmPlugin: 'extensions.istio.io/v1alpha1',
+  TrafficExtension: 'extensions.istio.io/v1alpha1',
+  EnvoyFilter: 'networking.istio.io/v1alpha3',
+};
+
 export interface Resolved {
   readonly output: OutputKind;
   readonly name: string;

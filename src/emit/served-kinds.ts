@@ -8,14 +8,8 @@ import type { Mesh } from '../model/mesh.ts';
 import { at } from '../model/where.ts';
 import { fieldPath } from '../expand/field-path.ts';
 import type { Target } from '../expand/target.ts';
+import { API_VERSION_OF } from './resource.ts';
 import type { Resolved } from './resource.ts';
-
-/** The apiVersion each output kind is emitted with. */
-export const API_VERSION_OF: Readonly<Record<OutputKind, string>> = {
-  WasmPlugin: 'extensions.istio.io/v1alpha1',
-  TrafficExtension: 'extensions.istio.io/v1alpha1',
-  EnvoyFilter: 'networking.istio.io/v1alpha3',
-};
 
 /** A resource to check, with the target and Mesh it was made from (to cite where its kind was chosen). */
 export interface ServedCheck {

@@ -3,6 +3,7 @@
 // declaration under `lua:` (traffic_extension.proto).
 
 import type { Plain } from './to-yaml.ts';
+import { API_VERSION_OF } from './resource.ts';
 import type { Resolved } from './resource.ts';
 import type { MetadataCache } from './metadata.ts';
 import { metadataOf } from './metadata.ts';
@@ -18,7 +19,7 @@ export function emitTrafficExtension(r: Resolved, namespace: string, metadata?: 
   put(spec, 'match', matchOf(r));
   if (r.lua !== undefined) spec.lua = { inlineCode: r.lua };
   else spec.wasm = wasmOf(r);
-  return { apiVersion: 'extensions.istio.io/v1alpha1', kind: 'TrafficExtension', metadata: metadataOf(r, namespace, metadata), spec };
+  return { apiVersion: API_VERSION_OF.TrafficExtension, kind: 'TrafficExtension', metadata: metadataOf(r, namespace, metadata), spec };
 }
 
 function wasmOf(r: Resolved): { [k: string]: Plain } {

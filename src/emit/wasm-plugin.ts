@@ -1,6 +1,7 @@
 // Resolved target → extensions.istio.io/v1alpha1 WasmPlugin, spec in wasm.proto field order.
 
 import type { Plain } from './to-yaml.ts';
+import { API_VERSION_OF } from './resource.ts';
 import type { Resolved } from './resource.ts';
 import type { MetadataCache } from './metadata.ts';
 import { metadataOf } from './metadata.ts';
@@ -18,5 +19,5 @@ export function emitWasmPlugin(r: Resolved, namespace: string, metadata?: Metada
   put(spec, 'vmConfig', vmConfigOf(r));
   put(spec, 'match', matchOf(r));
   put(spec, 'type', r.type);
-  return { apiVersion: 'extensions.istio.io/v1alpha1', kind: 'WasmPlugin', metadata: metadataOf(r, namespace, metadata), spec };
+  return { apiVersion: API_VERSION_OF.WasmPlugin, kind: 'WasmPlugin', metadata: metadataOf(r, namespace, metadata), spec };
 }
