@@ -12,9 +12,10 @@ const argsOf = (dir) => (existsSync(`examples/${dir}/render.args`) ? readFileSyn
 let failed = 0;
 for (const dir of readdirSync('examples').sort()) {
   if (!existsSync(`examples/${dir}/meshext.lock`)) continue;
+  const extra = argsOf(dir);
   // A fleet renders every cluster into a file of its own (--all-clusters -o DIR): print each.
-  const out = argsOf(dir).includes('--all-clusters') ? mkdtempSync(join(tmpdir(), 'meshext-examples-')) : undefined;
-  const args = ['render', `examples/${dir}`, '--offline', ...argsOf(dir), ...(out ? ['-o', out] : [])];
+  const out = extra.includes('--all-clusters') ? mkdtempSync(join(tmpdir(), 'meshext-examples-')) : undefined;
+  const args = ['render', `examples/${dir}`, '--offline', ...extra, ...(out ? ['-o', out] : [])];
   const r = spawnSync(process.execPath, ['dist/meshext.cjs', ...args], { encoding: 'utf8' });
   process.stderr.write(`==> meshext ${args.join(' ')} (exit ${r.status})\n${r.stderr}`);
   if (r.status !== 0) failed++;

@@ -34,19 +34,20 @@ export function writeBeside(path: string, text: string): string {
  * otherwise why not (the errno code), with nothing left behind.
  */
 export function writeAtomic(path: string, text: string): string | undefined {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
   try {
-    writeFileSync(tmp, text);
-    renameSync(tmp, path);
+    renameSync(writeBeside(path, text), path);
     return undefined;
   } catch (e) {
-    rmSync(tmp, { force: true });
+    rmSync(besideOf(path), { force: true });
     return (e as NodeJS.ErrnoException).code ?? String(e);
   }
 }
 
+/** The temporary file a whole-or-nothing write fills beside `path`. */
+const besideOf = (path: string): string => join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+
 function fillBeside(path: string, fill: (fd: number) => void): string {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  const tmp = besideOf(path);
   const fd = openSync(tmp, 'w');
   try {
     fill(fd);

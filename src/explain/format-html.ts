@@ -9,8 +9,6 @@ import type { ChainEntry, NamespaceOrder, WorkloadGroup } from './explain-order.
 import { PHASE_ORDER, tieInIstio } from './explain-order.ts';
 import { HTML_STYLE } from './_html-style.ts';
 
-/** What `explain --against` may add to an entry: how it changed, and its previous 1-based position. */
-
 /** Istio's filters around the Wasm lanes, in the order istiod builds the HTTP chain. */
 const LANDMARKS: Partial<Record<IstioPhase | 'END', readonly (readonly [filter: string, role: string])[]>> = {
   AUTHN: [['istio.metadata_exchange', 'peer metadata'], ['envoy.filters.http.ext_authz', 'CUSTOM authz']],

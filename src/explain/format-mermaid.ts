@@ -80,8 +80,6 @@ function labelDetails(e: ChainEntry, position: number | undefined): string {
   return parts.map(mermaidText).join('<br/>');
 }
 
-/** Istio's tie: same phase and priority, and both from the workload's namespace or both from the root's. */
-
 /** The 1-based number of the phase run that starts at `i`. */
 function countRuns(chain: readonly ChainEntry[], i: number): number {
   let n = 1;
