@@ -234,10 +234,13 @@ export async function render(req: RenderRequest): Promise<RenderResult> {
 /** Each chosen Mesh's declarations: translated for it, placed in its cluster, expanded over its inventory. */
 function meshParts(classified: Classified, fleet: Fleet, chosen: readonly ClusterChoice[], report: Sink): MeshPart[] {
   const parts: MeshPart[] = [];
+  // Translation reads the documents and a Mesh's control-plane namespace alone (where Tetrate and
+  // Gloo declarations render): Meshes that share it share one translation, and its findings.
+  const translated = new Map<string, Extension[]>();
   for (const choice of chosen) {
     for (const mesh of choice.meshes) {
-      // Translation reads documents alone: its findings are the same in every cluster.
-      const extensions = translateDeclarations(classified, mesh, report);
+      let extensions = translated.get(mesh.controlPlaneNamespace);
+      if (!extensions) translated.set(mesh.controlPlaneNamespace, (extensions = translateDeclarations(classified, mesh, report)));
       if (parts.length === 0) checkPlacements(extensions, fleet.meshes, report);
       const r = clusterReport(report, mesh, fleet);
       const elsewhere = tenantElsewhere(fleet.meshes, mesh);
