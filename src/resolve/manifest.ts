@@ -126,11 +126,8 @@ export async function manifestByDigest(ctx: RepoContext, digest: string): Promis
   }
   const got = await getManifest(ctx, digest);
   if (isFailure(got)) return got;
-  if (!matchesDigest(got.bytes, digest)) {
-    return failure('SHA256_MISMATCH', `the registry sent manifest bytes whose digest is ${digestOf(got.bytes, digest.split(':')[0])}, not the requested ${digest}`);
-  }
-  await ctx.cache.put('manifests', digest, got.bytes);
-  return { digest, ...got };
+  const wrong = await keepByDigest(ctx, digest, got.bytes);
+  return wrong ?? { digest, ...got };
 }
 
 /**
@@ -143,11 +140,26 @@ export async function manifestBytesByDigest(ctx: RepoContext, digest: string, ma
   if (cached !== undefined) return cached;
   const res = await requestManifest(ctx, 'GET', digest, maxBytes, [200]);
   if (isFailure(res)) return res;
-  if (!matchesDigest(res.body, digest)) {
-    return failure('SHA256_MISMATCH', `the registry sent manifest bytes whose digest is ${digestOf(res.body, digest.split(':')[0])}, not the requested ${digest}`);
+  return (await keepByDigest(ctx, digest, res.body)) ?? res.body;
+}
+
+/** Bytes the registry sent for a digest: cached when they hash to it, else the failure saying what they hash to. */
+async function keepByDigest(ctx: RepoContext, digest: string, bytes: Buffer): Promise<ResolveFailure | undefined> {
+  if (!matchesDigest(bytes, digest)) {
+    return failure('SHA256_MISMATCH', `the registry sent manifest bytes whose digest is ${digestOf(bytes, digest.split(':')[0])}, not the requested ${digest}`);
   }
-  await ctx.cache.put('manifests', digest, res.body);
-  return res.body;
+  await ctx.cache.put('manifests', digest, bytes);
+  return undefined;
+}
+
+/** Bytes the registry sent for a tag: their digest, cached, unless they contradict the digest the registry claimed for it. */
+async function keepByTag(ctx: RepoContext, tag: string, bytes: Buffer, claimed: string | null): Promise<string | ResolveFailure> {
+  const digest = digestOf(bytes)!;
+  if (claimed !== null && claimed.startsWith('sha256:') && claimed !== digest) {
+    return failure('SHA256_MISMATCH', `the registry says tag ${tag} is ${claimed}, but the manifest it sent hashes to ${digest}`);
+  }
+  await ctx.cache.put('manifests', digest, bytes);
+  return digest;
 }
 
 /**
@@ -170,26 +182,16 @@ export async function tagManifestIfPresent(ctx: RepoContext, tag: string, maxByt
   const res = await requestManifest(ctx, 'GET', tag, maxBytes, [200, 404]);
   if (isFailure(res)) return res;
   if (res.status === 404) return undefined;
-  const digest = digestOf(res.body)!;
-  const claimed = res.headers.get('docker-content-digest');
-  if (claimed !== null && claimed.startsWith('sha256:') && claimed !== digest) {
-    return failure('SHA256_MISMATCH', `the registry says tag ${tag} is ${claimed}, but the manifest it sent hashes to ${digest}`);
-  }
-  await ctx.cache.put('manifests', digest, res.body);
-  return { digest, bytes: res.body };
+  const digest = await keepByTag(ctx, tag, res.body, res.headers.get('docker-content-digest'));
+  return isFailure(digest) ? digest : { digest, bytes: res.body };
 }
 
 /** A manifest by tag, when HEAD gave no digest: the digest is the hash of the bytes we got. */
 async function manifestByTag(ctx: RepoContext, tag: string): Promise<FetchedManifest | ResolveFailure> {
   const got = await getManifest(ctx, tag);
   if (isFailure(got)) return got;
-  const digest = digestOf(got.bytes)!;
-  const claimed = got.headerDigest;
-  if (claimed !== null && claimed.startsWith('sha256:') && claimed !== digest) {
-    return failure('SHA256_MISMATCH', `the registry says tag ${tag} is ${claimed}, but the manifest it sent hashes to ${digest}`);
-  }
-  await ctx.cache.put('manifests', digest, got.bytes);
-  return { digest, bytes: got.bytes, manifest: got.manifest };
+  const digest = await keepByTag(ctx, tag, got.bytes, got.headerDigest);
+  return isFailure(digest) ? digest : { digest, bytes: got.bytes, manifest: got.manifest };
 }
 
 async function getManifest(ctx: RepoContext, reference: string): Promise<{ bytes: Buffer; manifest: Manifest; headerDigest: string | null } | ResolveFailure> {
