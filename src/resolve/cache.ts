@@ -7,9 +7,9 @@
 // FIFO, /dev/zero or a huge file put in an entry's place must not stall or swell a render.
 
 import { createHash, randomUUID } from 'node:crypto';
-import { constants } from 'node:fs';
-import { mkdir, open, rename, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { isRefusal, readRegularFile } from './read-regular-file.ts';
 
 export type CacheKind = 'manifests' | 'blobs';
 
@@ -76,28 +76,18 @@ export function createContentCache(dir: string, log?: (line: string) => void): C
 
 /** A regular file's bytes (at most `maxBytes`); undefined when there is none, else why the entry is not trusted. */
 async function readEntry(path: string, maxBytes: number): Promise<Buffer | string | undefined> {
-  let fh: Awaited<ReturnType<typeof open>>;
-  try {
-    // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer forever.
-    fh = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'ELOOP' ? 'is a symbolic link' : undefined;
-  }
-  try {
-    const st = await fh.stat();
-    if (!st.isFile()) return 'is not a regular file';
-    if (st.size > maxBytes) return `is ${st.size} bytes, more than the ${maxBytes} bytes it can be`;
-    const bytes = Buffer.alloc(st.size);
-    let read = 0;
-    while (read < st.size) {
-      const { bytesRead } = await fh.read(bytes, read, st.size - read, read);
-      if (bytesRead === 0) break;
-      read += bytesRead;
-    }
-    return bytes.subarray(0, read);
-  } catch {
-    return undefined;
-  } finally {
-    await fh.close().catch(() => {});
+  const got = await readRegularFile(path, maxBytes, { noFollow: true });
+  if (!isRefusal(got)) return got;
+  switch (got.why) {
+    case 'symlink':
+      return 'is a symbolic link';
+    case 'not a regular file':
+      return 'is not a regular file';
+    case 'too large':
+      return `is ${got.size} bytes, more than the ${maxBytes} bytes it can be`;
+    case 'grew':
+      return 'changed while it was read';
+    default:
+      return undefined;
   }
 }

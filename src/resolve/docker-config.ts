@@ -23,11 +23,9 @@
 // `registrytoken` (sent as the Bearer token), `auth` (base64 of user:password) or `username` and
 // `password`. The environment is passed in, never read from `process`.
 
-import { constants } from 'node:fs';
-import { open } from 'node:fs/promises';
-import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runCredentialHelper } from './credential-helper.ts';
+import { isRefusal, readRegularFile } from './read-regular-file.ts';
 import { failure, isFailure } from './registry-error.ts';
 import type { ResolveFailure } from './registry-error.ts';
 
@@ -183,43 +181,26 @@ export function findCredential(registry: string, opts: FindCredentialOptions & {
   return createKeychain(opts).find(registry, opts.repository);
 }
 
-/**
- * The file's text, or why not. Only a regular file is read, and at most MAX_CONFIG_BYTES + 1 bytes
- * of it: a FIFO or a device (`/dev/zero`) named by a variable would otherwise block or grow without
- * end. O_NONBLOCK lets the open of a FIFO return at once (it otherwise waits for a writer, in a
- * thread nothing can cancel) so that fstat can refuse it; it changes nothing for a regular file.
- */
+/** The file's text, or why not (read-regular-file.ts: a FIFO or /dev/zero named by a variable is refused, not read). */
 async function readConfig(file: CredentialFile, signal?: AbortSignal): Promise<ConfigFile | ResolveFailure | undefined> {
   const named = file.variable !== undefined ? `${file.path} (from ${file.variable})` : file.path;
-  let handle: FileHandle;
-  try {
-    handle = await open(file.path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
-    return failure('RESOLVE_FAILED', `cannot read credentials file ${named}: ${code ?? 'read error'}`);
-  }
-  let text: string;
-  try {
-    const st = await handle.stat();
-    if (!st.isFile()) return failure('RESOLVE_FAILED', `credentials file ${named} is ${kindOf(st)}, not a regular file`);
-    if (st.size > MAX_CONFIG_BYTES) return failure('RESOLVE_FAILED', `credentials file ${named} is larger than ${MAX_CONFIG_BYTES} bytes`);
-    const buf = Buffer.alloc(MAX_CONFIG_BYTES + 1);
-    let n = 0;
-    while (n < buf.length) {
-      if (signal?.aborted) return failure('RESOLVE_FAILED', `reading credentials file ${named} stopped: ${(signal.reason as Error)?.message ?? 'cancelled'}`);
-      const { bytesRead } = await handle.read(buf, n, buf.length - n, n);
-      if (bytesRead === 0) break;
-      n += bytesRead;
+  const got = await readRegularFile(file.path, MAX_CONFIG_BYTES, signal ? { signal } : {});
+  if (isRefusal(got)) {
+    switch (got.why) {
+      case 'missing':
+        return undefined;
+      case 'not a regular file':
+        return failure('RESOLVE_FAILED', `credentials file ${named} is ${got.kind}, not a regular file`);
+      case 'too large':
+      case 'grew':
+        return failure('RESOLVE_FAILED', `credentials file ${named} is larger than ${MAX_CONFIG_BYTES} bytes`);
+      case 'stopped':
+        return failure('RESOLVE_FAILED', `reading credentials file ${named} stopped: ${got.reason}`);
+      default:
+        return failure('RESOLVE_FAILED', `cannot read credentials file ${named}: ${got.why === 'unreadable' ? got.code : 'read error'}`);
     }
-    // The file grew after fstat.
-    if (n > MAX_CONFIG_BYTES) return failure('RESOLVE_FAILED', `credentials file ${named} is larger than ${MAX_CONFIG_BYTES} bytes`);
-    text = buf.toString('utf8', 0, n);
-  } catch (e) {
-    return failure('RESOLVE_FAILED', `cannot read credentials file ${named}: ${(e as NodeJS.ErrnoException).code ?? 'read error'}`);
-  } finally {
-    await handle.close().catch(() => {});
   }
+  const text = got.toString('utf8');
   try {
     const json: unknown = JSON.parse(text);
     if (!isRecord(json)) return failure('RESOLVE_FAILED', `credentials file ${file.path} is not a JSON object`);
@@ -262,15 +243,6 @@ function once<T>(memo: Map<string, Promise<T>>, key: string, make: () => Promise
   let p = memo.get(key);
   if (p === undefined) memo.set(key, (p = make()));
   return p;
-}
-
-function kindOf(st: { isDirectory(): boolean; isFIFO(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean; isSocket(): boolean }): string {
-  if (st.isDirectory()) return 'a directory';
-  if (st.isFIFO()) return 'a FIFO (named pipe)';
-  if (st.isCharacterDevice()) return 'a character device';
-  if (st.isBlockDevice()) return 'a block device';
-  if (st.isSocket()) return 'a socket';
-  return 'a special file';
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {

@@ -10,6 +10,7 @@ import type { Discovery, Found, FoundAt, Trust, TrustPolicy, TrustSite, Verifica
 import type { ResolveFailure } from './registry-error.ts';
 import { at } from '../model/where.ts';
 import { inPool } from './in-pool.ts';
+import type { PolicyFileReader } from './policy-files.ts';
 import type { Lock } from './lock.ts';
 import type { ImageRef } from './reference.ts';
 import { usesByReference } from './resolve-images.ts';
@@ -27,7 +28,7 @@ export interface VerifyOptions {
   /** The live resolver resolution used (or would use); undefined when the network is not available. */
   readonly live?: () => Promise<LiveResolverLike>;
   /** Reads a file a policy names, relative to the file that declares the Mesh; the text or why not. */
-  readonly readPolicyFile: (site: TrustSite, path: string) => string | { readonly error: string };
+  readonly readPolicyFile: PolicyFileReader;
   /** Judge every candidate, not just until the policy is satisfied (`meshext verify` reports them all). */
   readonly checkAll?: boolean;
   /** Discovery already under way for a digest (started when resolution pinned it), and whether it reads `.att` too. */
@@ -369,7 +370,7 @@ async function loadTrustMaterial(trust: Trust, opts: VerifyOptions, report: Sink
   };
   let trustedRootJson: string | undefined;
   if (trust.trustedRoot) {
-    const got = opts.readPolicyFile(trust.trustedRoot.at, trust.trustedRoot.path);
+    const got = await opts.readPolicyFile(trust.trustedRoot.at, trust.trustedRoot.path);
     if (typeof got === 'string') trustedRootJson = got;
     else bad(trust.trustedRoot.at, `trustedRoot ${trust.trustedRoot.path}: ${got.error}`);
   }
@@ -380,7 +381,7 @@ async function loadTrustMaterial(trust: Trust, opts: VerifyOptions, report: Sink
     for (const k of p.keys) {
       if (k.pem !== undefined) keys.set(k.at, k.pem);
       else {
-        const got = opts.readPolicyFile(k.at, k.path!);
+        const got = await opts.readPolicyFile(k.at, k.path!);
         if (typeof got === 'string') {
           keys.set(k.at, got);
           keyPaths.set(k.at, k.path!);
