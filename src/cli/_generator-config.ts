@@ -7,6 +7,9 @@ import type { Diagnostic } from '../model/diagnostic.ts';
 import { validateDocument } from '../schema/validate-document.ts';
 import { formatPath } from '../model/where.ts';
 import { timeoutOf } from './_timeout.ts';
+import { liveResolverFactory } from './_live.ts';
+import type { Io } from './io.ts';
+import type { RenderRequest } from '../render.ts';
 import type { Timeout } from './_timeout.ts';
 
 export interface GeneratorOptions {
@@ -50,5 +53,19 @@ export function generatorOptions(config: Readonly<Record<string, unknown>>, cwd:
     namespace: spec.namespace,
     ...(spec.cluster !== undefined ? { cluster: spec.cluster } : {}),
     timeout,
+  };
+}
+
+/** What an ExtensionGenerator asks of a render, as both kustomize adapters (KRM function, exec plugin) pass it. */
+export function generatorRequest(options: GeneratorOptions, io: Io, start: number): Pick<RenderRequest, 'paths' | 'cwd' | 'offline' | 'locked' | 'defaultNamespace' | 'cluster' | 'clusterFrom' | 'mode' | 'live'> {
+  return {
+    paths: options.paths,
+    cwd: io.cwd,
+    offline: options.offline,
+    locked: options.locked,
+    defaultNamespace: options.namespace,
+    ...(options.cluster !== undefined ? { cluster: options.cluster, clusterFrom: 'spec.cluster of the ExtensionGenerator' } : {}),
+    mode: 'render',
+    live: liveResolverFactory(io, options.timeout, start),
   };
 }

@@ -15,10 +15,9 @@ import { render } from '../../render.ts';
 import { toYaml } from '../../emit/to-yaml.ts';
 import type { Plain } from '../../emit/to-yaml.ts';
 import { LOCK_FILE } from '../../resolve/lock.ts';
-import { generatorOptions, isGeneratorConfig } from '../_generator-config.ts';
+import { generatorOptions, generatorRequest, isGeneratorConfig } from '../_generator-config.ts';
 import type { GeneratorOptions } from '../_generator-config.ts';
 import { timeoutOf } from '../_timeout.ts';
-import { liveResolverFactory } from '../_live.ts';
 import { nowMs } from '../../model/clock.ts';
 import { checkKustomizeNamespace } from '../_kustomize-namespace.ts';
 import { isPseudoFile } from '../../model/where.ts';
@@ -44,19 +43,7 @@ export const run: Command = async (_args, io) => {
   const mine = list.items.filter((item) => !isGeneratorConfig(item));
   const documents = documentsFromObjects(mine);
   const lockPath = options.lockPath ?? (options.paths.length === 0 && existsSync(join(io.cwd, LOCK_FILE)) ? join(io.cwd, LOCK_FILE) : undefined);
-  const result = await render({
-    paths: options.paths,
-    cwd: io.cwd,
-    documents,
-    lockPath,
-    offline: options.offline,
-    locked: options.locked,
-    defaultNamespace: options.namespace,
-    ...(options.cluster !== undefined ? { cluster: options.cluster, clusterFrom: 'spec.cluster of the ExtensionGenerator' } : {}),
-    allowEmpty: true,
-    mode: 'render',
-    live: liveResolverFactory(io, options.timeout, start),
-  });
+  const result = await render({ ...generatorRequest(options, io, start), documents, lockPath, allowEmpty: true });
   const diagnostics = [...early, ...result.diagnostics];
   if (result.exitCode !== 0) return writeResults(io, diagnostics, result.exitCode);
   // As a generator (kustomize sends only the config as an item), the output meets the namespace:

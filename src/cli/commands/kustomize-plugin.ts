@@ -10,8 +10,7 @@ import type { Diagnostic } from '../../model/diagnostic.ts';
 import { sortDiagnostics } from '../../model/diagnostic.ts';
 import { render } from '../../render.ts';
 import { toYamlStream } from '../../emit/to-yaml.ts';
-import { generatorOptions } from '../_generator-config.ts';
-import { liveResolverFactory } from '../_live.ts';
+import { generatorOptions, generatorRequest } from '../_generator-config.ts';
 import { nowMs } from '../../model/clock.ts';
 import { printDiagnostics } from '../_report.ts';
 import { checkKustomizeNamespace } from '../_kustomize-namespace.ts';
@@ -28,7 +27,9 @@ export const run: Command = async (args, io) => {
     return EXIT.usage;
   }
   const docs = await loadBytes(bytes, 'ExtensionGenerator config', (d) => diagnostics.push(d));
-  const options = docs.length === 1 ? generatorOptions(docs[0]!.value, io.env.KUSTOMIZE_PLUGIN_CONFIG_ROOT ?? io.cwd, io.env, 'ExtensionGenerator config', (d) => diagnostics.push(d)) : undefined;
+  // kustomize runs the plugin in the directory of the kustomization that lists it.
+  const configRoot = io.env.KUSTOMIZE_PLUGIN_CONFIG_ROOT ?? io.cwd;
+  const options = docs.length === 1 ? generatorOptions(docs[0]!.value, configRoot, io.env, 'ExtensionGenerator config', (d) => diagnostics.push(d)) : undefined;
   if (!options) {
     if (docs.length !== 1) diagnostics.push({ code: 'SCHEMA', severity: 'error', message: 'the plugin config must be one ExtensionGenerator document', file: configFile });
     printDiagnostics(io, diagnostics);
@@ -38,9 +39,8 @@ export const run: Command = async (args, io) => {
     printDiagnostics(io, [{ code: 'SCHEMA', severity: 'error', message: 'spec.paths is empty: the generator has nothing to render', file: 'ExtensionGenerator config', field: 'spec.paths' }]);
     return EXIT.invalid;
   }
-  const result = await render({ paths: options.paths, cwd: io.cwd, lockPath: options.lockPath, offline: options.offline, locked: options.locked, defaultNamespace: options.namespace, ...(options.cluster !== undefined ? { cluster: options.cluster, clusterFrom: 'spec.cluster of the ExtensionGenerator' } : {}), allowEmpty: false, mode: 'render', live: liveResolverFactory(io, options.timeout, start) });
-  // kustomize runs the plugin in the directory of the kustomization that lists it.
-  const conflict = result.exitCode === 0 ? await checkKustomizeNamespace(io.env.KUSTOMIZE_PLUGIN_CONFIG_ROOT ?? io.cwd, result.resources, result.mesh!.controlPlaneNamespace) : undefined;
+  const result = await render({ ...generatorRequest(options, io, start), lockPath: options.lockPath, allowEmpty: false });
+  const conflict = result.exitCode === 0 ? await checkKustomizeNamespace(configRoot, result.resources, result.mesh!.controlPlaneNamespace) : undefined;
   printDiagnostics(io, conflict ? sortDiagnostics([...result.diagnostics, conflict]) : result.diagnostics, result.root);
   if (result.exitCode !== 0) return result.exitCode;
   if (conflict) return EXIT.invalid;
